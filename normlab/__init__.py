@@ -1,3 +1,36 @@
-"""normlab: normalization building blocks for Flax NNX, and the book's training loop."""
+"""normlab: normalization building blocks for Flax NNX, and the book's training loop.
+
+Example:
+    >>> import normlab
+    >>> normlab.__version__
+    '0.1.0'
+"""
+
+from normlab import activations, data, experiments, initializers, models, results, train
+from normlab.data import Dataset, load, prepare
+from normlab.models import MLP
+from normlab.results import Result, run_experiment
+from normlab.train import DivergenceError, History, evaluate, fit, fit_seeds
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "MLP",
+    "Dataset",
+    "DivergenceError",
+    "History",
+    "Result",
+    "activations",
+    "data",
+    "evaluate",
+    "experiments",
+    "fit",
+    "fit_seeds",
+    "initializers",
+    "load",
+    "models",
+    "prepare",
+    "results",
+    "run_experiment",
+    "train",
+]

@@ -33,6 +33,7 @@ __all__ = [
     "Dataset",
     "CorruptDataError",
     "load",
+    "prepare",
     "standardize",
     "train_val_split",
 ]
@@ -170,6 +171,43 @@ def train_val_split(
     order = np.arange(n) if seed is None else np.random.default_rng(seed).permutation(n)
     train, val = order[: n - num_val], order[n - num_val :]
     return (images[train], labels[train]), (images[val], labels[val])
+
+
+def prepare(
+    name: str,
+    *,
+    num_train: int | None = None,
+    num_val: int = 0,
+    num_test: int | None = None,
+    data_dir: str | os.PathLike | None = None,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Load ``name`` and standardize it with the training set's per-channel statistics.
+
+    Args:
+        name: ``"mnist"`` or ``"cifar10"``.
+        num_train: keep the first ``num_train`` training examples (a small profile).
+        num_val: hold out the last ``num_val`` of the (kept) training examples.
+        num_test: keep the first ``num_test`` test examples.
+        data_dir: passed to :func:`load`.
+
+    Returns:
+        ``{"train": (x, y), "test": (x, y)}`` and ``"val"`` when ``num_val > 0``;
+        ``x`` is float32 NHWC, ``y`` int32.
+    """
+    ds = load(name, data_dir=data_dir)
+    x, y = ds.train_images[:num_train], ds.train_labels[:num_train]
+    out = {}
+    if num_val:
+        (x, y), (xv, yv) = train_val_split(x, y, num_val)
+    axes = tuple(range(x.ndim - 1))
+    scaled = x.astype(np.float32) / 255.0
+    mean = scaled.mean(axis=axes, dtype=np.float64)
+    std = scaled.std(axis=axes, dtype=np.float64)
+    out["train"] = (standardize(x, mean, std), y)
+    if num_val:
+        out["val"] = (standardize(xv, mean, std), yv)
+    out["test"] = (standardize(ds.test_images[:num_test], mean, std), ds.test_labels[:num_test])
+    return out
 
 
 # --- canonical files -------------------------------------------------------------------------

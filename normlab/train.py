@@ -222,7 +222,6 @@ def fit_seeds(
         perm_keys = jax.vmap(jax.random.fold_in, (0, None))(shuffle_keys, epoch)
         if use_scan:
             loss, acc = loop.scan_epoch(perm_keys, xs, ys, steps, batch_size)
-            bar.update(1)
         else:
             loss, acc = loop.step_epoch(perm_keys, xs, ys, steps, batch_size, bar)
         loss, acc = np.asarray(loss), np.asarray(acc)  # (seeds, steps): one transfer an epoch
@@ -236,6 +235,8 @@ def fit_seeds(
         if h0.test_accuracy:
             post["test_acc"] = f"{h0.test_accuracy[-1]:.4f}"
         bar.set_postfix(post, refresh=False)
+        if use_scan:
+            bar.update(1)
     bar.close()
     wall = time.perf_counter() - start
     for h in histories:
@@ -421,6 +422,10 @@ def _check_finite(loss: np.ndarray, epoch: int, steps: int) -> None:
 
 
 def _progress_bar(enabled: bool, total: int, desc: str):
-    from tqdm.auto import tqdm
+    try:  # a notebook bar where widgets exist (Colab), else text; tqdm.auto warns without them
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm.std import tqdm
 
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False)

@@ -1,0 +1,112 @@
+"""The command line: ``python -m normlab list | run NAME | show RESULT``.
+
+Examples::
+
+    python -m normlab list
+    python -m normlab run mlp_mnist --profile small
+    python -m normlab show runs/mlp_mnist-small.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m normlab", description=__doc__.splitlines()[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", help="list the experiments and their profiles")
+
+    run = sub.add_parser("run", help="run an experiment (or load its cached result)")
+    run.add_argument("name", help="experiment name (see `list`)")
+    run.add_argument("--profile", choices=["small", "full"], default="small",
+                     help="small: this CPU in about a minute; full: the paper's scale on one GPU "
+                          "(default: small)")
+    run.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
+                     help="integer seeds (default: the profile's)")
+    run.add_argument("--out", type=Path, default=Path("runs"),
+                     help="folder for the result JSON and figure PNG (default: runs/)")
+    run.add_argument("--data-dir", type=Path,
+                     help="folder with the canonical MNIST/CIFAR-10 files (default: "
+                          "$NORMLAB_DATA_DIR, else tensorflow-datasets)")
+    run.add_argument("--no-cache", action="store_true",
+                     help="retrain even if a cached result for this config exists")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    show = sub.add_parser("show", help="summarise a result JSON file")
+    show.add_argument("path", type=Path, help="a result JSON written by `run`")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "list":
+        return _list()
+    if args.command == "show":
+        from normlab import results
+
+        _print_summary(results.load(args.path))
+        return 0
+    return _run(args)
+
+
+def _list() -> int:
+    from normlab import experiments
+
+    for name in experiments.names():
+        doc = (experiments.get(name).__doc__ or "").strip().splitlines()[0]
+        print(f"{name:28s} {doc}")
+    print("\nprofiles: small (this CPU, about a minute), full (one GPU)")
+    return 0
+
+
+def _run(args) -> int:
+    if args.data_dir is not None:
+        if not args.data_dir.is_dir():
+            print(f"error: --data-dir {args.data_dir} is not a folder", file=sys.stderr)
+            return 2
+        os.environ["NORMLAB_DATA_DIR"] = str(args.data_dir)
+    from normlab import data, experiments, plotting, results, train
+
+    try:
+        experiments.get(args.name)
+        result = results.run_experiment(
+            args.name, profile=args.profile, seeds=args.seeds, use_cache=not args.no_cache,
+            progress=False if args.quiet else None,
+        )
+    except (ValueError, data.DataNotFoundError, data.CorruptDataError,
+            train.DivergenceError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    stem = args.out / f"{args.name}-{args.profile}"
+    results.save(result, stem.with_suffix(".json"))
+    written = [stem.with_suffix(".json")]
+    if "histories" in result.metrics:
+        fig = plotting.learning_curves(result)
+        fig.savefig(stem.with_suffix(".png"), dpi=120)
+        written.append(stem.with_suffix(".png"))
+    _print_summary(result)
+    print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _print_summary(result) -> None:
+    import numpy as np
+
+    print(f"{result.name}: {result.label}; wall time {result.wall_time_s:.1f} s")
+    for key, values in result.summary.items():
+        v = np.asarray(values, dtype=float)
+        if v.ndim == 1 and v.size > 1:
+            print(f"  {key}: {v.mean():.4f} (min {v.min():.4f}, max {v.max():.4f}, "
+                  f"{v.size} seeds)")
+        else:
+            print(f"  {key}: {values}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Results of experiments: what ran, on what, and what it measured, as JSON.
+
+A :class:`Result` records the experiment's name, profile and full config,
+the seeds, the library versions and the hardware, the wall time, and the
+measured metrics. :func:`run_experiment` runs an experiment from
+:mod:`normlab.experiments` or loads it from a cache keyed by a hash of its
+name, config and seeds, so rebuilding the book does not retrain.
+
+Example:
+    >>> r = Result("demo", "small", {"lr": 0.1}, [0], {"loss": [1.0, 0.5]})
+    >>> Result.from_json(r.to_json()).metrics["loss"]
+    [1.0, 0.5]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Result", "config_hash", "environment", "load", "run_experiment", "save"]
+
+
+@dataclass
+class Result:
+    """One experiment's outcome: config, seeds, metrics, and where it was measured."""
+
+    name: str
+    profile: str
+    config: dict[str, Any]
+    seeds: list[int]
+    metrics: dict[str, Any]
+    summary: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    wall_time_s: float = 0.0
+    created: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(_plain(dataclasses.asdict(self)), indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Result:
+        return cls(**json.loads(text))
+
+    @property
+    def hardware(self) -> str:
+        """A short description of where it ran, e.g. ``"cpu (2 cores)"``."""
+        env = self.environment
+        if not env:
+            return "unknown hardware"
+        if env.get("backend") == "cpu":
+            return f"CPU, {env.get('cpu_count', '?')} cores"
+        return f"{env.get('device_kind', env.get('backend', '?'))}"
+
+    @property
+    def label(self) -> str:
+        """``"<profile> profile, seeds 0-4, <hardware>"`` for captions."""
+        s = self.seeds
+        seeds = f"seed {s[0]}" if len(s) == 1 else f"{len(s)} seeds ({s[0]}-{s[-1]})"
+        return f"{self.profile} profile, {seeds}, {self.hardware}"
+
+
+def save(result: Result, path: str | os.PathLike) -> Path:
+    """Write ``result`` as JSON (atomically) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(result.to_json())
+    tmp.replace(path)
+    return path
+
+
+def load(path: str | os.PathLike) -> Result:
+    """Read a :class:`Result` written by :func:`save`."""
+    return Result.from_json(Path(path).read_text())
+
+
+def config_hash(name: str, config: dict, seeds: list[int]) -> str:
+    """A short stable hash of what determines a run's outcome."""
+    blob = json.dumps(_plain({"name": name, "config": config, "seeds": list(seeds)}),
+                      sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def environment() -> dict[str, Any]:
+    """Library versions and the hardware JAX runs on."""
+    import flax
+    import jax
+    import optax
+
+    dev = jax.devices()[0]
+    from normlab import __version__
+
+    return {
+        "normlab": __version__,
+        "jax": jax.__version__,
+        "flax": flax.__version__,
+        "optax": optax.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "backend": jax.default_backend(),
+        "device_kind": dev.device_kind,
+        "device_count": jax.device_count(),
+        "cpu": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+    }
+
+
+def run_experiment(
+    name: str,
+    *,
+    profile: str = "small",
+    seeds: list[int] | None = None,
+    overrides: dict | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    use_cache: bool = True,
+    progress: bool | None = None,
+) -> Result:
+    """Run experiment ``name`` at ``profile``, or load its cached Result.
+
+    Args:
+        name: an experiment of :func:`normlab.experiments.names`.
+        profile: ``"small"`` (this CPU, about a minute) or ``"full"`` (one GPU).
+        seeds: integer seeds; default the profile's.
+        overrides: config fields to change (they enter the cache key).
+        cache_dir: where Results are cached; default
+            ``$NORMLAB_CACHE_DIR/results`` (``~/.cache/normlab/results``).
+        use_cache: load a cached Result if present, and save the new one.
+        progress: show progress bars (default: off when ``$CI`` is set).
+    """
+    from normlab import experiments
+
+    module = experiments.get(name)
+    config = module.get_config(profile)
+    unknown = set(overrides or {}) - set(config)
+    if unknown:
+        raise ValueError(f"unknown config fields for {name!r}: {sorted(unknown)}; "
+                         f"allowed: {sorted(config)}")
+    config.update(overrides or {})
+    profile_seeds = config.pop("seeds")
+    seeds = [int(s) for s in (profile_seeds if seeds is None else seeds)]
+    path = cache_path(name, profile, config, seeds, cache_dir)
+    if use_cache and path.is_file():
+        return load(path)
+    start = time.perf_counter()
+    result = module.run(config, seeds=seeds, progress=progress)
+    result.name, result.profile, result.config, result.seeds = name, profile, config, seeds
+    result.wall_time_s = time.perf_counter() - start
+    result.environment = environment()
+    result.created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    if use_cache:
+        save(result, path)
+    return result
+
+
+def cache_path(name, profile, config, seeds, cache_dir=None) -> Path:
+    """Where :func:`run_experiment` caches this run."""
+    root = Path(cache_dir) if cache_dir is not None else Path(
+        os.environ.get("NORMLAB_CACHE_DIR", Path.home() / ".cache" / "normlab")) / "results"
+    return root / f"{name}-{profile}-{config_hash(name, config, seeds)}.json"
+
+
+def _plain(obj):
+    """JSON-able copy: numpy and jax arrays to lists, tuples to lists, scalars to Python."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    return obj
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
