@@ -13,7 +13,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-__all__ = ["ALPHA", "LAMBDA", "elu", "get", "lrelu", "selu", "srelu"]
+__all__ = ["ALPHA", "LAMBDA", "crelu", "elu", "get", "lrelu", "selu", "srelu"]
 
 ALPHA = 1.6732632423543772848170429916717
 r"""SELU's :math:`\alpha_{01}` (Klambauer et al. 2017, eq. 14), to full double precision.
@@ -114,8 +114,40 @@ def lrelu(x: jax.Array, negative_slope: float = 0.1) -> jax.Array:
     return jnp.where(x > 0, x, negative_slope * x)
 
 
+def crelu(x: jax.Array, axis: int = -1) -> jax.Array:
+    r"""Concatenated ReLU: :math:`[\mathrm{relu}(x), \mathrm{relu}(-x)]`, doubling ``axis``.
+
+    Keeps both signs of every pre-activation, so the next layer can undo the
+    rectification: with mirrored weights :math:`W = [\tilde W; -\tilde W]`
+    (:func:`normlab.initializers.looks_linear`),
+    :math:`W^\top \mathrm{crelu}(x) = \tilde W^\top x` and a CReLU network is
+    exactly linear at initialization (Balduzzi et al. 2017, section 5).
+
+    .. math:: \mathrm{crelu}(x) = \bigl[\max(x, 0),\ \max(-x, 0)\bigr]
+
+    Args:
+        x: inputs, any shape.
+        axis: the axis to concatenate along (features: the last).
+
+    Returns:
+        An array with ``x.shape[axis]`` doubled: positive parts first.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> crelu(jnp.array([-1.0, 2.0])).tolist()
+        [0.0, 2.0, 1.0, 0.0]
+
+    References:
+        Shang et al., "Understanding and improving convolutional neural networks
+        via concatenated rectified linear units", ICML 2016; Balduzzi et al.,
+        arXiv:1702.08591.
+    """
+    return jnp.concatenate([jax.nn.relu(x), jax.nn.relu(-x)], axis=axis)
+
+
 _BY_NAME: dict[str, Callable] = {
     "relu": jax.nn.relu,
+    "crelu": crelu,
     "elu": elu,
     "selu": selu,
     "srelu": srelu,
