@@ -9,6 +9,7 @@ Example:
 from normlab import activations, data, experiments, initializers, models, results, train
 from normlab.data import Dataset, load, prepare
 from normlab.models import MLP
+from normlab.nn import AlphaDropout
 from normlab.results import Result, run_experiment
 from normlab.train import DivergenceError, History, evaluate, fit, fit_seeds
 
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MLP",
+    "AlphaDropout",
     "Dataset",
     "DivergenceError",
     "History",

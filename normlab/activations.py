@@ -8,12 +8,13 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 
-__all__ = ["ALPHA", "LAMBDA", "crelu", "elu", "get", "lrelu", "selu", "srelu"]
+__all__ = ["ALPHA", "LAMBDA", "crelu", "elu", "get", "lrelu", "selu", "selu_parameters", "srelu"]
 
 ALPHA = 1.6732632423543772848170429916717
 r"""SELU's :math:`\alpha_{01}` (Klambauer et al. 2017, eq. 14), to full double precision.
@@ -143,6 +144,196 @@ def crelu(x: jax.Array, axis: int = -1) -> jax.Array:
         arXiv:1702.08591.
     """
     return jnp.concatenate([jax.nn.relu(x), jax.nn.relu(-x)], axis=axis)
+
+
+_SELU_CONVENTIONS = ("notebook", "normalized_weights")
+
+
+def selu_parameters(
+    mean: float = 0.0,
+    var: float = 1.0,
+    *,
+    convention: str = "notebook",
+    tol: float = 1e-12,
+    max_iter: int = 100,
+) -> tuple[float, float]:
+    r"""SELU's :math:`(\alpha, \lambda)` for the fixed point (``mean``, ``var``).
+
+    Solves, in float64 by Newton's method started at :math:`(1.67, 1.05)`
+    (as the authors' notebook ``getSELUparameters`` does), for the
+    :math:`(\alpha, \lambda)` with
+
+    .. math:: \mathbb{E}[\mathrm{selu}_{\alpha,\lambda}(z)] = \mu^*,\qquad
+              \mathrm{Var}[\mathrm{selu}_{\alpha,\lambda}(z)] = \nu^*,
+
+    where :math:`(\mu^*, \nu^*)` = (``mean``, ``var``) and the pre-activation
+    :math:`z` follows the ``convention``:
+
+    - ``"notebook"``: :math:`z \sim \mathcal{N}(\mu^*, \nu^*)`, the authors'
+      notebook. In the paper's moment map :math:`g(\mu, \nu; \omega, \tau)`
+      this is :math:`\omega = \sum_i w_i = 1`, :math:`\tau = \sum_i w_i^2 = 1`.
+    - ``"normalized_weights"``: :math:`z \sim \mathcal{N}(0, \nu^*)`, the
+      paper's theory with normalized weights :math:`\omega = 0`,
+      :math:`\tau = 1`, where the pre-activation mean is 0 whatever the
+      input mean.
+
+    The two agree when ``mean`` is 0. The moments of
+    :math:`\mathrm{selu}_{\alpha,\lambda}(z)` are closed forms in erfc
+    (:func:`scipy.special.erfcx` keeps the products with exponentials
+    finite). Newton stops when both residuals, scaled by :math:`\sqrt{\nu^*}`
+    and :math:`\nu^*`, are below ``tol``; a backtracking line search keeps it
+    from overshooting far targets, and if it still fails, the equivalent
+    one-dimensional equation in :math:`\alpha` is bracketed instead. Only
+    :math:`\alpha > 0, \lambda > 0` count as solutions.
+
+    Args:
+        mean: the target mean :math:`\mu^*`.
+        var: the target variance :math:`\nu^* > 0`.
+        convention: ``"notebook"`` or ``"normalized_weights"`` (above).
+        tol: tolerance on the scaled residuals (default 1e-12).
+        max_iter: Newton iterations before giving up on Newton.
+
+    Returns:
+        ``(alpha, lambda)`` as Python floats.
+
+    Raises:
+        ValueError: ``var <= 0``, an unknown ``convention``, or a target that
+            no SELU with :math:`\alpha, \lambda > 0` reaches (for
+            ``mean != 0``, :math:`\nu^* / \mu^{*2}` must exceed the smallest
+            ratio variance/mean\ :sup:`2` the SELU family attains).
+
+    Example:
+        >>> alpha, lam = selu_parameters(0.0, 1.0)
+        >>> abs(alpha - ALPHA) < 1e-12 and abs(lam - LAMBDA) < 1e-12
+        True
+        >>> [round(p, 4) for p in selu_parameters(0.0, 4.0)]
+        [2.404, 1.0702]
+
+    References:
+        Klambauer, Unterthiner, Mayr, Hochreiter, "Self-normalizing neural
+        networks", NeurIPS 2017 (eqs. 3-5 and 14), and the authors' notebook
+        ``getSELUparameters`` (github.com/bioinf-jku/SNNs).
+    """
+    if not var > 0:
+        raise ValueError(f"var={var} must be > 0 (a variance)")
+    if convention not in _SELU_CONVENTIONS:
+        raise ValueError(f"unknown convention={convention!r}; allowed: {_SELU_CONVENTIONS}")
+    mean, var = float(mean), float(var)
+    parts = _selu_parts(mean if convention == "notebook" else 0.0, var)
+    sol = _selu_newton(mean, var, parts, tol, max_iter)
+    if sol is None:
+        sol = _selu_bracket(mean, var, parts)
+        sol = _selu_newton(mean, var, parts, tol, max_iter, start=sol)
+        if sol is None:  # the bracketed root could not be polished to tol
+            raise RuntimeError(f"selu_parameters({mean}, {var}) did not converge to tol={tol}")
+    return sol
+
+
+def _selu_parts(m: float, v: float) -> tuple[float, float, float, float]:
+    r"""For :math:`z \sim \mathcal{N}(m, v)`: :math:`P = \mathbb{E}[z; z > 0]`,
+    :math:`Q = \mathbb{E}[e^z - 1; z \le 0]`, :math:`R = \mathbb{E}[z^2; z > 0]`,
+    :math:`S = \mathbb{E}[(e^z - 1)^2; z \le 0]`, so that
+    :math:`\mathbb{E}[\mathrm{selu}] = \lambda (P + \alpha Q)` and
+    :math:`\mathbb{E}[\mathrm{selu}^2] = \lambda^2 (R + \alpha^2 S)`."""
+    from scipy.special import erfc, erfcx
+
+    s = math.sqrt(v)
+    t = m / s
+    cdf_pos = 0.5 * erfc(-t / math.sqrt(2))  # P(z > 0)
+    cdf_neg = 0.5 * erfc(t / math.sqrt(2))  # P(z <= 0)
+    pdf = math.exp(-0.5 * t * t) / math.sqrt(2 * math.pi)
+
+    def exp_tail(k):  # E[e^{kz}; z <= 0] = e^{km + k^2 v/2} Phi(-(m + k v)/s)
+        x = (m + k * v) / (s * math.sqrt(2))
+        if x > 0:
+            return 0.5 * math.exp(-0.5 * t * t) * erfcx(x)
+        return 0.5 * math.exp(k * m + 0.5 * k * k * v) * erfc(x)
+
+    e1, e2 = exp_tail(1), exp_tail(2)
+    p = m * cdf_pos + s * pdf
+    r = (m * m + v) * cdf_pos + m * s * pdf
+    return p, e1 - cdf_neg, r, e2 - 2 * e1 + cdf_neg
+
+
+def _selu_newton(mean, var, parts, tol, max_iter, start=(1.67, 1.05)):
+    """Damped Newton on (mean, variance) - target; (alpha, lambda) or None."""
+    p, q, r, s = parts
+    scale = (math.sqrt(var), var)
+
+    def residual(a, lam):
+        m1 = lam * (p + a * q)
+        return ((m1 - mean) / scale[0], (lam * lam * (r + a * a * s) - m1 * m1 - var) / scale[1])
+
+    a, lam = start
+    f = residual(a, lam)
+    for _ in range(max_iter):
+        if max(abs(f[0]), abs(f[1])) <= tol:
+            return (float(a), float(lam)) if a > 0 and lam > 0 else None
+        m1 = lam * (p + a * q)
+        j = (
+            (lam * q / scale[0], (p + a * q) / scale[0]),
+            ((2 * lam * lam * a * s - 2 * m1 * lam * q) / scale[1],
+             (2 * lam * (r + a * a * s) - 2 * m1 * (p + a * q)) / scale[1]),
+        )
+        det = j[0][0] * j[1][1] - j[0][1] * j[1][0]
+        if det == 0 or not math.isfinite(det):
+            return None
+        da = (j[1][1] * f[0] - j[0][1] * f[1]) / det
+        dl = (-j[1][0] * f[0] + j[0][0] * f[1]) / det
+        norm, step = max(abs(f[0]), abs(f[1])), 1.0
+        while step > 1e-6:
+            new = residual(a - step * da, lam - step * dl)
+            if max(abs(new[0]), abs(new[1])) < norm:
+                break
+            step /= 2
+        else:
+            return None
+        a, lam, f = a - step * da, lam - step * dl, new
+    return None
+
+
+def _selu_bracket(mean, var, parts):
+    """Solve the 1-D equation var/mean^2 = h(alpha) on the branch where lambda > 0.
+
+    With :math:`\\lambda` eliminated, :math:`h(\\alpha) = (R + \\alpha^2 S) / (P +
+    \\alpha Q)^2 - 1`; :math:`\\lambda = \\mu^* / (P + \\alpha Q)` (or, for
+    :math:`\\mu^* = 0`, :math:`\\alpha = -P/Q`). Raises ValueError if no
+    :math:`\\alpha > 0` reaches the target.
+    """
+    from scipy.optimize import brentq, minimize_scalar
+
+    p, q, r, s = parts
+    a0 = -p / q  # where the mean changes sign (q < 0 < p)
+    if mean == 0:
+        return a0, math.sqrt(var / (r + a0 * a0 * s))
+    target = var / mean**2
+
+    def h(a):
+        return (r + a * a * s) / (p + a * q) ** 2 - 1
+
+    # the branch with sign(P + alpha Q) = sign(mean), mapped to u in (0, 1)
+    if mean > 0:
+        to_a = lambda u: a0 * u  # noqa: E731
+    else:
+        to_a = lambda u: a0 / u  # noqa: E731  (u -> 0: alpha -> infinity)
+    g = lambda u: h(to_a(u)) - target  # noqa: E731  (+inf at u = 1)
+    us = [i / 400 for i in range(1, 400)]
+    u_min = min(us, key=g)
+    lo = max(u_min - 1 / 400, 1e-9)
+    best = minimize_scalar(g, bounds=(lo, min(u_min + 1 / 400, 1 - 1e-12)), method="bounded")
+    if not g(best.x) < 0:
+        lowest = target + g(best.x)
+        raise ValueError(
+            f"no SELU with alpha > 0, lambda > 0 has mean {mean} and variance {var} under this "
+            f"convention: var/mean^2 = {target:.4g} but the family reaches only values above "
+            f"{lowest:.4g} for this sign of the mean; raise the variance or lower |mean|"
+        )
+    hi = 1.0 - 1e-15
+    while not g(hi) > 0:  # g -> +inf at u = 1
+        hi = (1 + hi) / 2
+    u = brentq(g, best.x, hi, xtol=1e-15, rtol=4e-16)
+    a = to_a(u)
+    return a, mean / (p + a * q)
 
 
 _BY_NAME: dict[str, Callable] = {

@@ -42,6 +42,10 @@ class MLP(nnx.Module):
         kernel_init: name or initializer for every kernel.
         bias_init: initializer for every bias (zeros).
         dropout_rate: drop probability after each hidden activation.
+        dropout: ``"standard"`` (``nnx.Dropout``), ``"alpha"``
+            (:class:`normlab.nn.AlphaDropout` at the SELU fixed point (0, 1)), or a
+            callable ``(rate, *, rngs) -> layer``, e.g.
+            ``functools.partial(AlphaDropout, mean=0.0, var=4.0)``.
         momentum: batch-norm running-average momentum.
         rngs: ``nnx.Rngs`` with a ``params`` stream (and ``dropout`` if used).
 
@@ -65,6 +69,7 @@ class MLP(nnx.Module):
         kernel_init: str | Callable = "lecun_normal",
         bias_init: Callable = nnx.initializers.zeros_init(),
         dropout_rate: float = 0.0,
+        dropout: str | Callable = "standard",
         momentum: float = 0.99,
         rngs: nnx.Rngs,
     ):
@@ -92,7 +97,7 @@ class MLP(nnx.Module):
                 for _ in range(depth if normalization == "batch" else 0)
             ]
         )
-        self.dropout = nnx.Dropout(dropout_rate, rngs=rngs) if dropout_rate > 0 else None
+        self.dropout = _dropout(dropout, dropout_rate, rngs) if dropout_rate > 0 else None
         self.out = nnx.Linear(sizes[-1], out_features, kernel_init=init, bias_init=bias_init,
                               rngs=rngs)
 
@@ -115,3 +120,15 @@ class MLP(nnx.Module):
     def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
         feats = self.features(x)
         return self.out(feats[-1] if feats else x.reshape(x.shape[0], -1))
+
+
+def _dropout(kind: str | Callable, rate: float, rngs: nnx.Rngs) -> nnx.Module:
+    from normlab.nn.dropout import AlphaDropout
+
+    if callable(kind):
+        return kind(rate, rngs=rngs)
+    if kind == "standard":
+        return nnx.Dropout(rate, rngs=rngs)
+    if kind == "alpha":
+        return AlphaDropout(rate, rngs=rngs)
+    raise ValueError(f"unknown dropout={kind!r}; allowed: 'standard', 'alpha' or a callable")

@@ -1,3 +1,5 @@
 """Layers: NNX modules that wrap or extend Flax's, with Flax's argument names."""
 
-__all__: list[str] = []
+from normlab.nn.dropout import AlphaDropout
+
+__all__: list[str] = ["AlphaDropout"]
