@@ -6,7 +6,7 @@ Example:
     '0.1.0'
 """
 
-from normlab import activations, data, experiments, initializers, models, results, train
+from normlab import activations, data, experiments, initializers, models, results, snn, train
 from normlab.data import Dataset, load, prepare
 from normlab.models import MLP
 from normlab.nn import AlphaDropout
@@ -34,5 +34,6 @@ __all__ = [
     "prepare",
     "results",
     "run_experiment",
+    "snn",
     "train",
 ]

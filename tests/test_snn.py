@@ -1,0 +1,91 @@
+"""The SNN moment map against numerical integration, and the paper's Jacobian at (0, 1)."""
+
+import jax
+import numpy as np
+import pytest
+
+from normlab import snn
+from normlab.activations import ALPHA, LAMBDA, elu, selu
+
+
+@pytest.fixture(autouse=True)
+def x64():
+    with jax.enable_x64(True):
+        yield
+
+
+def test_jacobian_at_the_fixed_point_is_the_papers():
+    # paper eq. 6, printed to six digits
+    jac = np.asarray(snn.jacobian(0.0, 1.0, 0.0, 1.0))
+    np.testing.assert_allclose(jac, [[0.0, 0.088834], [0.0, 0.782648]], atol=1e-6)
+    assert float(snn.spectral_norm(0.0, 1.0)) == pytest.approx(0.7877, abs=5e-5)
+
+
+@pytest.mark.parametrize(
+    "mu, nu, omega, tau",
+    [(0.0, 1.0, 0.0, 1.0), (0.3, 0.8, 0.5, 1.2), (-0.2, 1.5, -1.0, 0.9), (0.1, 20.0, 0.2, 1.0)],
+)
+def test_moment_map_equals_integration(mu, nu, omega, tau):
+    m1, m2 = snn.gaussian_moments(selu, mu * omega, nu * tau, nodes=150)
+    got_mean, got_var = snn.moment_map(mu, nu, omega, tau)
+    assert float(got_mean) == pytest.approx(m1, abs=1e-10)
+    assert float(got_var) == pytest.approx(m2 - m1**2, abs=1e-9)
+
+
+def test_moment_map_with_other_constants_equals_integration():
+    alpha, lam = 1.0, 1.0  # plain ELU
+    m1, m2 = snn.gaussian_moments(elu, 0.4, 2.0)
+    got_mean, got_var = snn.moment_map(0.4, 2.0, 1.0, 1.0, alpha=alpha, lam=lam)
+    assert float(got_mean) == pytest.approx(m1, abs=1e-10)
+    assert float(got_var) == pytest.approx(m2 - m1**2, abs=1e-10)
+
+
+def test_moment_map_is_finite_for_large_variance():
+    # exp(2v) erfc(.) overflows naively near v = 355
+    mean, var = snn.moment_map(0.0, 400.0)
+    assert np.isfinite(mean) and np.isfinite(var)
+    m1, m2 = snn.gaussian_moments(selu, 0.0, 400.0, nodes=150)
+    assert float(mean) == pytest.approx(m1, rel=1e-9)
+
+
+def test_jacobian_matches_finite_differences():
+    mu, nu, omega, tau, h = 0.05, 1.1, 0.3, 1.1, 1e-6
+    jac = np.asarray(snn.jacobian(mu, nu, omega, tau))
+    for j, (dm, dn) in enumerate([(h, 0.0), (0.0, h)]):
+        up = np.array(snn.moment_map(mu + dm, nu + dn, omega, tau))
+        down = np.array(snn.moment_map(mu - dm, nu - dn, omega, tau))
+        np.testing.assert_allclose(jac[:, j], (up - down) / (2 * h), atol=1e-8)
+
+
+def test_functions_broadcast_over_a_grid():
+    mu = np.linspace(-0.1, 0.1, 3)[:, None]
+    nu = np.linspace(0.8, 1.5, 4)[None, :]
+    mean, var = snn.moment_map(mu, nu)
+    assert mean.shape == var.shape == (3, 4)
+    jac = snn.jacobian(mu, nu)
+    norms = snn.spectral_norm(mu, nu)
+    assert jac.shape == (3, 4, 2, 2) and norms.shape == (3, 4)
+    np.testing.assert_allclose(jac[2, 1], snn.jacobian(mu[2, 0], nu[0, 1]), atol=1e-14)
+    np.testing.assert_allclose(norms[2, 1], np.linalg.norm(np.asarray(jac[2, 1]), 2), atol=1e-12)
+
+
+def test_fixed_point():
+    mu, nu = snn.fixed_point(0.0, 1.0)
+    assert abs(mu) < 1e-10 and abs(nu - 1.0) < 1e-10
+    # another (omega, tau): whatever Newton returns must be fixed and stable
+    mu, nu = snn.fixed_point(0.1, 1.05, start=(0.0, 1.0))
+    g = snn.moment_map(mu, nu, 0.1, 1.05)
+    np.testing.assert_allclose(g, (mu, nu), atol=1e-11)
+    assert float(snn.spectral_norm(mu, nu, 0.1, 1.05)) < 1.0
+
+
+def test_default_constants_are_the_published_ones():
+    a, b = snn.moment_map(0.0, 1.0, 0.0, 1.0), snn.moment_map(0.0, 1.0, alpha=ALPHA, lam=LAMBDA)
+    assert a == b
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="var"):
+        snn.gaussian_moments(selu, 0.0, 0.0)
+    with pytest.raises(ArithmeticError):
+        snn.fixed_point(0.0, 1.0, max_iter=1, tol=0.0)
