@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                           "$NORMLAB_DATA_DIR, else tensorflow-datasets)")
     run.add_argument("--no-cache", action="store_true",
                      help="retrain even if a cached result for this config exists")
+    run.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                     help="override config fields, e.g. --set epochs=1 width=64 (values are "
+                          "JSON: numbers, true/false, lists; anything else is a string)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     show = sub.add_parser("show", help="summarise a result JSON file")
@@ -76,8 +79,8 @@ def _run(args) -> int:
     try:
         experiments.get(args.name)
         result = results.run_experiment(
-            args.name, profile=args.profile, seeds=args.seeds, use_cache=not args.no_cache,
-            progress=False if args.quiet else None,
+            args.name, profile=args.profile, seeds=args.seeds, overrides=_overrides(args.set),
+            use_cache=not args.no_cache, progress=False if args.quiet else None,
         )
     except (ValueError, data.DataNotFoundError, data.CorruptDataError,
             train.DivergenceError) as e:
@@ -95,15 +98,36 @@ def _run(args) -> int:
     return 0
 
 
+def _overrides(pairs: list[str]) -> dict:
+    import json
+
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
 def _print_summary(result) -> None:
     import numpy as np
 
     print(f"{result.name}: {result.label}; wall time {result.wall_time_s:.1f} s")
     for key, values in result.summary.items():
-        v = np.asarray(values, dtype=float)
+        try:
+            v = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            print(f"  {key}: {values}")
+            continue
         if v.ndim == 1 and v.size > 1:
             print(f"  {key}: {v.mean():.4f} (min {v.min():.4f}, max {v.max():.4f}, "
                   f"{v.size} seeds)")
+        elif v.size == 1:
+            print(f"  {key}: {v.item():.4f}")
         else:
             print(f"  {key}: {values}")
 

@@ -1,0 +1,52 @@
+"""The command line, and the mlp_mnist small profile on real MNIST."""
+
+import json
+
+import pytest
+
+from normlab.__main__ import main
+
+
+def test_list(capsys):
+    assert main(["list"]) == 0
+    assert "mlp_mnist" in capsys.readouterr().out
+
+
+def test_help_explains_every_flag(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    for flag in ("--profile", "--seeds", "--out", "--data-dir", "--no-cache", "--quiet", "--set"):
+        assert flag in out
+
+
+def test_run_small_profile_on_real_mnist(with_data, tmp_path, capsys):
+    """The acceptance run: a 2-hidden-layer MLP passes 96 % test accuracy within the profile."""
+    assert main(["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"]) == 0
+    out = capsys.readouterr().out
+    saved = json.loads((tmp_path / "mlp_mnist-small.json").read_text())
+    assert (tmp_path / "mlp_mnist-small.png").stat().st_size > 10_000
+    acc = saved["summary"]["test_accuracy"][0]
+    assert acc > 0.96, out
+    assert saved["environment"]["backend"] and saved["seeds"] == [0]
+    assert len(saved["metrics"]["histories"][0]["test_accuracy"]) == saved["config"]["epochs"]
+    assert main(["show", str(tmp_path / "mlp_mnist-small.json")]) == 0
+    assert f"{acc:.4f}" in capsys.readouterr().out
+
+
+def test_set_overrides_and_errors(with_data, tmp_path, capsys):
+    args = ["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"]
+    assert main(args + ["--set", "epochs=1", "width=8"]) == 0
+    saved = json.loads((tmp_path / "mlp_mnist-small.json").read_text())
+    assert saved["config"]["epochs"] == 1 and saved["config"]["width"] == 8
+    assert main(args + ["--set", "widht=8"]) == 1
+    assert "unknown config fields" in capsys.readouterr().err
+    assert main(args + ["--set", "optimizer=sgd", "lr=1e9", "epochs=1", "width=8"]) == 1
+    assert "training diverged" in capsys.readouterr().err
+    assert main(["run", "nope"]) == 1
+    assert "unknown experiment name='nope'" in capsys.readouterr().err
+
+
+def test_missing_data_dir_is_an_error(tmp_path, capsys):
+    assert main(["run", "mlp_mnist", "--data-dir", str(tmp_path / "absent")]) == 2
+    assert "absent" in capsys.readouterr().err

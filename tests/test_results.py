@@ -1,0 +1,59 @@
+"""Result JSON round trip and the config-hash cache of run_experiment."""
+
+import pytest
+
+from normlab import experiments, results
+from normlab.results import Result
+
+
+def _result(**kw):
+    r = Result("demo", "small", {"lr": 0.1, "depth": [2, 3]}, [0, 1], {"loss": [1.0, 0.5]},
+               summary={"test_accuracy": [0.9, 0.92]})
+    for k, v in kw.items():
+        setattr(r, k, v)
+    return r
+
+
+def test_save_load_round_trip(tmp_path):
+    import numpy as np
+
+    r = _result(metrics={"curve": np.arange(3.0)}, environment=results.environment())
+    back = results.load(results.save(r, tmp_path / "r.json"))
+    assert back.metrics["curve"] == [0.0, 1.0, 2.0]
+    assert back.config == r.config and back.seeds == [0, 1]
+    assert back.environment["jax"] and back.environment["backend"] == "cpu"
+    assert back.label == "small profile, 2 seeds (0-1), CPU, %d cores" % back.environment[
+        "cpu_count"]
+
+
+def test_config_hash_is_stable_and_sensitive():
+    h = results.config_hash("x", {"a": 1, "b": [1, 2]}, [0])
+    assert h == results.config_hash("x", {"b": [1, 2], "a": 1}, [0])  # key order is irrelevant
+    assert h != results.config_hash("x", {"a": 2, "b": [1, 2]}, [0])
+    assert h != results.config_hash("x", {"a": 1, "b": [1, 2]}, [1])
+
+
+def test_run_experiment_caches_by_config(tmp_path, monkeypatch):
+    module = experiments.get("mlp_mnist")
+    calls = []
+
+    def fake_run(config, *, seeds, progress=None):
+        calls.append((config["epochs"], tuple(seeds)))
+        return Result("", "", config, seeds, {"histories": []}, summary={"test_accuracy": [0.5]})
+
+    monkeypatch.setattr(module, "run", fake_run)
+    a = results.run_experiment("mlp_mnist", cache_dir=tmp_path, overrides={"epochs": 1})
+    b = results.run_experiment("mlp_mnist", cache_dir=tmp_path, overrides={"epochs": 1})
+    assert calls == [(1, (0, 1))] and a.to_json() == b.to_json()
+    assert a.name == "mlp_mnist" and a.profile == "small" and a.environment["python"]
+    results.run_experiment("mlp_mnist", cache_dir=tmp_path, overrides={"epochs": 2}, seeds=[7])
+    assert calls[-1] == (2, (7,))
+
+
+def test_unknown_names_are_rejected():
+    with pytest.raises(ValueError, match="unknown experiment name='nope'"):
+        results.run_experiment("nope")
+    with pytest.raises(ValueError, match="unknown config fields.*'depht'"):
+        results.run_experiment("mlp_mnist", overrides={"depht": 3})
+    with pytest.raises(ValueError, match="unknown profile='huge'"):
+        experiments.get("mlp_mnist").get_config("huge")
