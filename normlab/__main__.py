@@ -16,29 +16,56 @@ from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m normlab", description=__doc__.splitlines()[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m normlab",
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("list", help="list the experiments and their profiles")
 
     run = sub.add_parser("run", help="run an experiment (or load its cached result)")
     run.add_argument("name", help="experiment name (see `list`)")
-    run.add_argument("--profile", choices=["small", "full"], default="small",
-                     help="small: this CPU in about a minute; full: the paper's scale on one GPU "
-                          "(default: small)")
-    run.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
-                     help="integer seeds (default: the profile's)")
-    run.add_argument("--out", type=Path, default=Path("runs"),
-                     help="folder for the result JSON and figure PNG (default: runs/)")
-    run.add_argument("--data-dir", type=Path,
-                     help="folder with the canonical MNIST/CIFAR-10 files (default: "
-                          "$NORMLAB_DATA_DIR, else tensorflow-datasets)")
-    run.add_argument("--no-cache", action="store_true",
-                     help="retrain even if a cached result for this config exists")
-    run.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
-                     help="override config fields, e.g. --set epochs=1 width=64 (values are "
-                          "JSON: numbers, true/false, lists; anything else is a string)")
+    run.add_argument(
+        "--profile",
+        choices=["small", "full"],
+        default="small",
+        help="small: this CPU in about a minute; full: the paper's scale on one GPU "
+        "(default: small)",
+    )
+    run.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        metavar="SEED",
+        help="integer seeds (default: the profile's)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=Path("runs"),
+        help="folder for the result JSON and figure PNG (default: runs/)",
+    )
+    run.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder with the canonical MNIST/CIFAR-10 files (default: "
+        "$NORMLAB_DATA_DIR, else tensorflow-datasets)",
+    )
+    run.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="retrain even if a cached result for this config exists",
+    )
+    run.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override config fields, e.g. --set epochs=1 width=64 (values are "
+        "JSON: numbers, true/false, lists; anything else is a string)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     show = sub.add_parser("show", help="summarise a result JSON file")
@@ -79,11 +106,14 @@ def _run(args) -> int:
     try:
         experiments.get(args.name)
         result = results.run_experiment(
-            args.name, profile=args.profile, seeds=args.seeds, overrides=_overrides(args.set),
-            use_cache=not args.no_cache, progress=False if args.quiet else None,
+            args.name,
+            profile=args.profile,
+            seeds=args.seeds,
+            overrides=_overrides(args.set),
+            use_cache=not args.no_cache,
+            progress=False if args.quiet else None,
         )
-    except (ValueError, data.DataNotFoundError, data.CorruptDataError,
-            train.DivergenceError) as e:
+    except (ValueError, data.DataNotFoundError, data.CorruptDataError, train.DivergenceError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     stem = args.out / f"{args.name}-{args.profile}"
@@ -124,8 +154,7 @@ def _print_summary(result) -> None:
             print(f"  {key}: {values}")
             continue
         if v.ndim == 1 and v.size > 1:
-            print(f"  {key}: {v.mean():.4f} (min {v.min():.4f}, max {v.max():.4f}, "
-                  f"{v.size} seeds)")
+            print(f"  {key}: {v.mean():.4f} (min {v.min():.4f}, max {v.max():.4f}, {v.size} seeds)")
         elif v.size == 1:
             print(f"  {key}: {v.item():.4f}")
         else:

@@ -33,9 +33,11 @@ __all__ = [
     "Dataset",
     "CorruptDataError",
     "load",
+    "paper_scaling",
     "prepare",
     "standardize",
     "train_val_split",
+    "zca_whitening",
 ]
 
 DATASETS = ("mnist", "cifar10")
@@ -134,7 +136,9 @@ def load(name: str, *, data_dir: str | os.PathLike | None = None, cache: bool = 
 
 
 def standardize(
-    images: np.ndarray, mean: np.ndarray | float | None = None, std: np.ndarray | float | None = None
+    images: np.ndarray,
+    mean: np.ndarray | float | None = None,
+    std: np.ndarray | float | None = None,
 ) -> np.ndarray:
     r"""Scale uint8 images to [0, 1], then subtract ``mean`` and divide by ``std``.
 
@@ -153,6 +157,56 @@ def standardize(
     mean = x.mean(axis=axes, dtype=np.float64) if mean is None else mean
     std = x.std(axis=axes, dtype=np.float64) if std is None else std
     return ((x - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)).astype(np.float32)
+
+
+def paper_scaling(images: np.ndarray) -> np.ndarray:
+    r"""The weight-normalization paper's CIFAR-10 input scaling, ``(x - 127.5) / 128``.
+
+    .. math:: x' = (x - 127.5) / 128 \in [-0.996, 0.996]
+
+    Example:
+        >>> paper_scaling(np.array([0, 255], np.uint8)).tolist()
+        [-0.99609375, 0.99609375]
+    """
+    return ((images.astype(np.float32) - 127.5) / 128.0).astype(np.float32)
+
+
+def zca_whitening(
+    train: np.ndarray, *others: np.ndarray, epsilon: float = 1e-5
+) -> tuple[np.ndarray, ...]:
+    r"""ZCA-whiten ``train`` and ``others`` with the transform fitted on ``train``.
+
+    Each example is flattened; with the training mean :math:`\mu` and
+    covariance :math:`\Sigma = U \operatorname{diag}(s) U^\top`,
+
+    .. math:: x' = U \operatorname{diag}\big((s + \epsilon)^{-1/2}\big) U^\top (x - \mu)
+
+    which decorrelates the pixels while staying as close as possible to the
+    input (the weight-normalization paper's CIFAR-10 preprocessing, applied
+    after :func:`paper_scaling`; ``epsilon`` is its code's regularisation
+    1e-5). Statistics in float64, results float32 in the input's shape.
+
+    Returns:
+        ``(train', *others')``.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(500, 3)) @ np.array([[1, 0, 0], [2, 1, 0], [0, 3, 1]])
+        >>> (w,) = zca_whitening(x, epsilon=0.0)
+        >>> np.allclose(np.cov(w.T, bias=True), np.eye(3), atol=1e-4)
+        True
+    """
+    flat = train.reshape(len(train), -1).astype(np.float64)
+    mean = flat.mean(0)
+    centred = flat - mean
+    cov = centred.T @ centred / len(flat)
+    s, u = np.linalg.eigh(cov)
+    transform = (u * (1.0 / np.sqrt(np.maximum(s, 0.0) + epsilon))) @ u.T
+    out = []
+    for x in (train, *others):
+        z = (x.reshape(len(x), -1).astype(np.float64) - mean) @ transform
+        out.append(z.astype(np.float32).reshape(x.shape))
+    return tuple(out)
 
 
 def train_val_split(
@@ -218,7 +272,11 @@ def _find_files(name: str, folder: Path) -> dict[str, Path] | None:
         for base in (folder, folder / "mnist", folder / "MNIST" / "raw"):
             found = {}
             for key, stem in _MNIST_FILES.items():
-                for candidate in (base / stem, base / f"{stem}.gz", base / stem.replace("-idx", ".idx")):
+                for candidate in (
+                    base / stem,
+                    base / f"{stem}.gz",
+                    base / stem.replace("-idx", ".idx"),
+                ):
                     if candidate.is_file():
                         found[key] = candidate
                         break
@@ -257,7 +315,9 @@ def _cached(name: str, files: dict[str, Path], cache: bool) -> Dataset:
 
 
 def _cache_dir() -> Path:
-    return Path(os.environ.get("NORMLAB_CACHE_DIR", Path.home() / ".cache" / "normlab")).expanduser()
+    return Path(
+        os.environ.get("NORMLAB_CACHE_DIR", Path.home() / ".cache" / "normlab")
+    ).expanduser()
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -85,8 +85,9 @@ def load(path: str | os.PathLike) -> Result:
 
 def config_hash(name: str, config: dict, seeds: list[int]) -> str:
     """A short stable hash of what determines a run's outcome."""
-    blob = json.dumps(_plain({"name": name, "config": config, "seeds": list(seeds)}),
-                      sort_keys=True)
+    blob = json.dumps(
+        _plain({"name": name, "config": config, "seeds": list(seeds)}), sort_keys=True
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -143,8 +144,9 @@ def run_experiment(
     config = module.get_config(profile)
     unknown = set(overrides or {}) - set(config)
     if unknown:
-        raise ValueError(f"unknown config fields for {name!r}: {sorted(unknown)}; "
-                         f"allowed: {sorted(config)}")
+        raise ValueError(
+            f"unknown config fields for {name!r}: {sorted(unknown)}; allowed: {sorted(config)}"
+        )
     config.update(overrides or {})
     profile_seeds = config.pop("seeds")
     seeds = [int(s) for s in (profile_seeds if seeds is None else seeds)]
@@ -164,8 +166,12 @@ def run_experiment(
 
 def cache_path(name, profile, config, seeds, cache_dir=None) -> Path:
     """Where :func:`run_experiment` caches this run."""
-    root = Path(cache_dir) if cache_dir is not None else Path(
-        os.environ.get("NORMLAB_CACHE_DIR", Path.home() / ".cache" / "normlab")) / "results"
+    root = (
+        Path(cache_dir)
+        if cache_dir is not None
+        else Path(os.environ.get("NORMLAB_CACHE_DIR", Path.home() / ".cache" / "normlab"))
+        / "results"
+    )
     return root / f"{name}-{profile}-{config_hash(name, config, seeds)}.json"
 
 

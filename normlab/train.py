@@ -132,15 +132,26 @@ def fit(
         True
     """
     return fit_seeds(
-        lambda _: model, tx, train, keys=[key], epochs=epochs, batch_size=batch_size, test=test,
-        eval_train=eval_train, metrics=metrics, scan=scan, progress=progress,
-        eval_batch_size=eval_batch_size, desc=desc, _split_keys=False,
+        lambda _: model,
+        tx,
+        train,
+        keys=[key],
+        epochs=epochs,
+        batch_size=batch_size,
+        test=test,
+        eval_train=eval_train,
+        metrics=metrics,
+        scan=scan,
+        progress=progress,
+        eval_batch_size=eval_batch_size,
+        desc=desc,
+        _split_keys=False,
     )[0]
 
 
 def fit_seeds(
     make_model: Callable[[jax.Array], nnx.Module],
-    tx: optax.GradientTransformation,
+    tx: optax.GradientTransformation | Sequence[optax.GradientTransformation],
     train: tuple[Any, Any],
     *,
     keys: Sequence[jax.Array] | jax.Array,
@@ -163,14 +174,26 @@ def fit_seeds(
     separate :func:`fit` calls with the same models and shuffling keys, to
     float tolerance.
 
+    ``tx`` may also be a sequence, one optimizer per key, to sweep
+    hyperparameters in the same program: build them with
+    ``optax.inject_hyperparams`` of one optimizer (for example
+    ``[optax.inject_hyperparams(optax.sgd)(learning_rate=lr) for lr in lrs]``),
+    so that they differ only in the values held in their state.
+
+    With several devices (GPUs, or CPU devices from
+    ``--xla_force_host_platform_device_count``) the seeds are sharded across
+    them with ``jax.sharding`` (over as many devices as divide the number of
+    seeds); the data is replicated.
+
     Example:
         >>> import jax, optax, numpy as np
         >>> from normlab.models import MLP
         >>> x = np.random.default_rng(0).normal(size=(128, 4)).astype("float32")
         >>> y = (x[:, 1] > 0).astype("int32")
         >>> make = lambda k: MLP(4, 2, depth=1, width=8, rngs=nnx.Rngs(k))
-        >>> hs = fit_seeds(make, optax.sgd(0.1), (x, y), keys=jax.random.split(jax.random.key(0), 3),
-        ...                epochs=2, batch_size=32, progress=False)
+        >>> keys = jax.random.split(jax.random.key(0), 3)
+        >>> hs = fit_seeds(make, optax.sgd(0.1), (x, y), keys=keys, epochs=2, batch_size=32,
+        ...                progress=False)
         >>> len(hs), len(hs[0].train_loss)
         (3, 2)
     """
@@ -274,7 +297,9 @@ def _squeeze_vmap(fn, num_seeds: int, in_axes):
         return jax.vmap(fn, in_axes=in_axes)
 
     def single(*args):
-        args = [a if ax is None else jax.tree.map(lambda t: t[0], a) for a, ax in zip(args, in_axes)]
+        args = [
+            a if ax is None else jax.tree.map(lambda t: t[0], a) for a, ax in zip(args, in_axes)
+        ]
         return jax.tree.map(lambda t: t[None], fn(*args))
 
     return single
@@ -293,9 +318,26 @@ class _Loop:
         self.gd_eval = nnx.graphdef(models[0])
         self.params = _stack([p[1] for p in parts])
         self.rest = _stack([p[2] for p in parts])
-        self.opt_state = jax.vmap(tx.init)(self.params)
-        self.tx, self.metrics, self.eval_bs = tx, metrics, eval_batch_size
         self.num_seeds = len(models)
+        if isinstance(tx, optax.GradientTransformation):
+            self.opt_state = jax.vmap(tx.init)(self.params)
+        else:
+            if len(tx) != self.num_seeds:
+                raise ValueError(
+                    f"got {len(tx)} optimizers for {self.num_seeds} keys; "
+                    "pass one optimizer, or one per key"
+                )
+            self.opt_state = _stack(
+                [t.init(jax.tree.map(lambda a, i=i: a[i], self.params)) for i, t in enumerate(tx)]
+            )
+            tx = tx[0]  # same update code; the hyperparameters live in each state
+        self.tx, self.metrics, self.eval_bs = tx, metrics, eval_batch_size
+        self.sharding = _seed_sharding(self.num_seeds)
+        if self.sharding is not None:
+            put = lambda tree: jax.device_put(tree, self.sharding)  # noqa: E731
+            self.params, self.rest, self.opt_state = map(
+                put, (self.params, self.rest, self.opt_state)
+            )
         s = self.num_seeds
         self._scan = jax.jit(
             lambda p, r, o, k, xs, ys, steps, bs: _squeeze_vmap(
@@ -408,6 +450,18 @@ class _Loop:
         for i, m in enumerate(models):
             pick = lambda t, i=i: t[i]  # noqa: E731
             nnx.update(m, jax.tree.map(pick, self.params), jax.tree.map(pick, self.rest))
+
+
+def _seed_sharding(num_seeds: int):
+    """Shard the leading (seed) axis over as many devices as divide ``num_seeds``; None for one."""
+    devices = jax.devices()
+    count = math.gcd(num_seeds, len(devices))
+    if count < 2:
+        return None
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    mesh = Mesh(np.asarray(devices[:count]), ("seeds",))
+    return NamedSharding(mesh, PartitionSpec("seeds"))
 
 
 def _check_finite(loss: np.ndarray, epoch: int, steps: int) -> None:

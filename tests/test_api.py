@@ -17,7 +17,9 @@ def test_all_is_sorted_and_complete():
 
 
 def test_import_pulls_no_heavy_optional_dependency():
-    code = ("import sys, normlab; heavy = [m for m in ('tensorflow', 'tensorflow_datasets', "
-            "'matplotlib', 'jupyter_book', 'torch', 'pytest') if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, normlab; heavy = [m for m in ('tensorflow', 'tensorflow_datasets', "
+        "'matplotlib', 'jupyter_book', 'torch', 'pytest') if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

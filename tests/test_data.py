@@ -90,8 +90,9 @@ def test_truncated_cifar_batch_is_named(data_dir, tmp_path):
     for f in (data_dir / "cifar-10-batches-py").iterdir():
         (folder / f.name).symlink_to(f)
     (folder / "data_batch_3").unlink()
-    (folder / "data_batch_3").write_bytes((data_dir / "cifar-10-batches-py" / "data_batch_3")
-                                          .read_bytes()[:5000])
+    (folder / "data_batch_3").write_bytes(
+        (data_dir / "cifar-10-batches-py" / "data_batch_3").read_bytes()[:5000]
+    )
     with pytest.raises(data.CorruptDataError, match="data_batch_3"):
         data.load("cifar10", data_dir=tmp_path, cache=False)
 

@@ -7,8 +7,14 @@ from normlab.results import Result
 
 
 def _result(**kw):
-    r = Result("demo", "small", {"lr": 0.1, "depth": [2, 3]}, [0, 1], {"loss": [1.0, 0.5]},
-               summary={"test_accuracy": [0.9, 0.92]})
+    r = Result(
+        "demo",
+        "small",
+        {"lr": 0.1, "depth": [2, 3]},
+        [0, 1],
+        {"loss": [1.0, 0.5]},
+        summary={"test_accuracy": [0.9, 0.92]},
+    )
     for k, v in kw.items():
         setattr(r, k, v)
     return r
@@ -22,8 +28,9 @@ def test_save_load_round_trip(tmp_path):
     assert back.metrics["curve"] == [0.0, 1.0, 2.0]
     assert back.config == r.config and back.seeds == [0, 1]
     assert back.environment["jax"] and back.environment["backend"] == "cpu"
-    assert back.label == "small profile, 2 seeds (0-1), CPU, %d cores" % back.environment[
-        "cpu_count"]
+    assert (
+        back.label == "small profile, 2 seeds (0-1), CPU, %d cores" % back.environment["cpu_count"]
+    )
 
 
 def test_config_hash_is_stable_and_sensitive():

@@ -24,8 +24,9 @@ def _mlp(key, **kw):
 
 def _fit(key=0, **kw):
     x, y = _toy()
-    args = dict(epochs=3, batch_size=64, key=jax.random.key(key), test=_toy(256, seed=1),
-                progress=False)
+    args = dict(
+        epochs=3, batch_size=64, key=jax.random.key(key), test=_toy(256, seed=1), progress=False
+    )
     args.update(kw)
     return train.fit(_mlp(0), optax.adam(1e-2), (x, y), **args)
 
@@ -84,16 +85,31 @@ def test_compiles_once_across_epochs(monkeypatch):
 def test_divergence_names_epoch_and_step():
     x, y = _toy()
     with pytest.raises(train.DivergenceError, match=r"epoch 1, step \d+ of 8"):
-        train.fit(_mlp(0), optax.sgd(1e8), (x * 1e3, y), epochs=2, batch_size=64,
-                  key=jax.random.key(0), progress=False)
+        train.fit(
+            _mlp(0),
+            optax.sgd(1e8),
+            (x * 1e3, y),
+            epochs=2,
+            batch_size=64,
+            key=jax.random.key(0),
+            progress=False,
+        )
 
 
 def test_trained_state_is_written_back_to_the_model():
     x, y = _toy()
     model = _mlp(0, normalization="batch")
     before = np.asarray(model.hidden[0].kernel[...])
-    h = train.fit(model, optax.sgd(0.1), (x, y), epochs=2, batch_size=64, key=jax.random.key(0),
-                  test=(x, y), progress=False)
+    h = train.fit(
+        model,
+        optax.sgd(0.1),
+        (x, y),
+        epochs=2,
+        batch_size=64,
+        key=jax.random.key(0),
+        test=(x, y),
+        progress=False,
+    )
     assert not np.allclose(before, model.hidden[0].kernel[...])
     assert not np.allclose(model.norms[0].mean[...], 0.0)  # running statistics were updated
     # the model evaluates (eval mode, running averages) exactly as the loop did
@@ -101,8 +117,15 @@ def test_trained_state_is_written_back_to_the_model():
 
 
 def test_evaluate_closed_form():
-    model = MLP(3, 5, depth=0, width=1, bias_init=nnx.initializers.zeros_init(),
-                kernel_init=nnx.initializers.zeros_init(), rngs=nnx.Rngs(0))
+    model = MLP(
+        3,
+        5,
+        depth=0,
+        width=1,
+        bias_init=nnx.initializers.zeros_init(),
+        kernel_init=nnx.initializers.zeros_init(),
+        rngs=nnx.Rngs(0),
+    )
     out = train.evaluate(model, (np.ones((7, 3), np.float32), np.arange(7) % 5), batch_size=3)
     assert abs(out["loss"] - np.log(5)) < 1e-6  # uniform logits: loss = log(classes)
     assert abs(out["accuracy"] - 2 / 7) < 1e-6  # argmax of a tie is class 0: labels 0 at 0 and 5
@@ -122,3 +145,68 @@ def test_bad_arguments():
         train.fit(_mlp(0), optax.sgd(0.1), (x, y), epochs=1, batch_size=0, key=jax.random.key(0))
     with pytest.raises(ValueError, match="epochs=0"):
         train.fit(_mlp(0), optax.sgd(0.1), (x, y), epochs=0, batch_size=8, key=jax.random.key(0))
+
+
+def test_learning_rates_as_one_program_equal_separate_runs():
+    x, y = _toy()
+    lrs = [0.03, 0.3]
+    txs = [optax.inject_hyperparams(optax.sgd)(learning_rate=lr) for lr in lrs]
+    key = jax.random.key(5)
+    common = dict(epochs=2, batch_size=64, progress=False)
+    swept = train.fit_seeds(_mlp, txs, (x, y), keys=[key, key], **common)
+    for lr, h in zip(lrs, swept):
+        alone = train.fit_seeds(_mlp, optax.sgd(lr), (x, y), keys=[key], **common)[0]
+        np.testing.assert_allclose(h.train_loss, alone.train_loss, rtol=2e-5)
+    assert swept[0].train_loss != swept[1].train_loss
+    with pytest.raises(ValueError, match="got 2 optimizers for 1 keys"):
+        train.fit_seeds(_mlp, txs, (x, y), keys=[key], **common)
+
+
+_SHARDED = """
+import jax, numpy as np, optax
+from flax import nnx
+from normlab import train
+from normlab.models import MLP
+assert jax.device_count() == 4
+rng = np.random.default_rng(0)
+x = rng.normal(size=(256, 8)).astype(np.float32); y = (x[:, 0] > 0).astype(np.int32)
+make = lambda k: MLP(8, 2, depth=1, width=8, rngs=nnx.Rngs(k))
+keys = jax.random.split(jax.random.key(0), 4)
+loop_shardings = []
+orig = train._Loop.__init__
+def spy(self, *a, **k):
+    orig(self, *a, **k)
+    loop_shardings.append(len(jax.tree.leaves(self.params)[0].sharding.device_set))
+train._Loop.__init__ = spy
+hs = train.fit_seeds(make, optax.sgd(0.1), (x, y), keys=keys, epochs=2, batch_size=32,
+                     progress=False)
+print(loop_shardings[0], repr([h.train_loss for h in hs]))
+"""
+
+
+def test_seeds_are_sharded_across_devices():
+    import ast
+    import os
+    import subprocess
+    import sys
+
+    env = dict(
+        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _SHARDED], env=env, capture_output=True, text=True, check=True
+    ).stdout.split(" ", 1)
+    assert out[0] == "4"  # the parameters of the 4 seeds live on 4 devices
+    sharded = ast.literal_eval(out[1])
+    x = np.random.default_rng(0).normal(size=(256, 8)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int32)
+    single = train.fit_seeds(
+        lambda k: MLP(8, 2, depth=1, width=8, rngs=nnx.Rngs(k)),
+        optax.sgd(0.1),
+        (x, y),
+        keys=jax.random.split(jax.random.key(0), 4),
+        epochs=2,
+        batch_size=32,
+        progress=False,
+    )
+    np.testing.assert_allclose(sharded, [h.train_loss for h in single], rtol=1e-5)

@@ -21,8 +21,9 @@ def optimizer(config: dict) -> optax.GradientTransformation:
     raise ValueError(f"unknown optimizer={name!r}; allowed: sgd, momentum, adam")
 
 
-def train_classifier(config, seeds, make_model, data, *, progress=None, metrics=None,
-                     eval_train=False, desc="train") -> Result:
+def train_classifier(
+    config, seeds, make_model, data, *, progress=None, metrics=None, eval_train=False, desc="train"
+) -> Result:
     """Train ``make_model(key)`` once per seed (vmapped) and pack the Histories in a Result.
 
     ``data`` is :func:`normlab.data.prepare`'s dict; the test split is
@@ -30,13 +31,24 @@ def train_classifier(config, seeds, make_model, data, *, progress=None, metrics=
     """
     keys = [jax.random.key(s) for s in seeds]
     histories = train.fit_seeds(
-        make_model, optimizer(config), data["train"], keys=keys, epochs=config["epochs"],
-        batch_size=config["batch_size"], test=data.get("test"), eval_train=eval_train,
-        metrics=metrics, progress=progress, desc=desc,
+        make_model,
+        optimizer(config),
+        data["train"],
+        keys=keys,
+        epochs=config["epochs"],
+        batch_size=config["batch_size"],
+        test=data.get("test"),
+        eval_train=eval_train,
+        metrics=metrics,
+        progress=progress,
+        desc=desc,
     )
     final = [h.test_accuracy[-1] for h in histories]
     return Result(
-        name="", profile="", config=config, seeds=list(seeds),
+        name="",
+        profile="",
+        config=config,
+        seeds=list(seeds),
         metrics={"histories": [h.to_dict() for h in histories]},
         summary={"test_accuracy": final},
     )

@@ -38,8 +38,13 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None):
     in_features = arrays["train"][0][0].size
 
     def make_model(key):
-        return MLP(in_features, 10, depth=config["depth"], width=config["width"],
-                   activation=config["activation"], rngs=nnx.Rngs(key))
+        return MLP(
+            in_features,
+            10,
+            depth=config["depth"],
+            width=config["width"],
+            activation=config["activation"],
+            rngs=nnx.Rngs(key),
+        )
 
-    return train_classifier(config, seeds, make_model, arrays, progress=progress,
-                            desc="mlp_mnist")
+    return train_classifier(config, seeds, make_model, arrays, progress=progress, desc="mlp_mnist")
