@@ -1,9 +1,10 @@
-"""The command line: ``python -m normlab list | run NAME | show RESULT``.
+"""The command line: ``python -m normlab list | run NAME | reproduce | show RESULT``.
 
 Examples::
 
     python -m normlab list
     python -m normlab run mlp_mnist --profile small
+    python -m normlab reproduce --profile full     # every experiment -> book/results/
     python -m normlab show runs/mlp_mnist-small.json
 """
 
@@ -68,6 +69,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    rep = sub.add_parser(
+        "reproduce",
+        help="run every experiment at a profile (resumable) and "
+        "write the result JSON files the book shows",
+    )
+    rep.add_argument(
+        "--profile",
+        choices=["small", "full"],
+        default="full",
+        help="profile to run (default: full)",
+    )
+    rep.add_argument("--only", nargs="+", metavar="NAME", help="only these experiments")
+    rep.add_argument(
+        "--out",
+        type=Path,
+        default=Path("book") / "results",
+        help="folder for NAME-PROFILE.json (default: book/results)",
+    )
+    rep.add_argument("--data-dir", type=Path, help="as for `run`")
+    rep.add_argument(
+        "--force", action="store_true", help="rerun experiments whose JSON already exists in --out"
+    )
+    rep.add_argument("--quiet", action="store_true", help="no progress bars")
+
     show = sub.add_parser("show", help="summarise a result JSON file")
     show.add_argument("path", type=Path, help="a result JSON written by `run`")
     return p
@@ -82,7 +107,48 @@ def main(argv: list[str] | None = None) -> int:
 
         _print_summary(results.load(args.path))
         return 0
+    if args.command == "reproduce":
+        return _reproduce(args)
     return _run(args)
+
+
+def _reproduce(args) -> int:
+    if not _use_data_dir(args.data_dir):
+        return 2
+    from normlab import experiments, results
+
+    names = args.only or experiments.names()
+    failed = []
+    for i, name in enumerate(names, 1):
+        path = args.out / f"{name}-{args.profile}.json"
+        if path.is_file() and not args.force:
+            print(f"[{i}/{len(names)}] {name}: {path} exists, skipped (--force reruns)")
+            continue
+        print(f"[{i}/{len(names)}] {name}: running the {args.profile} profile", flush=True)
+        try:
+            result = results.run_experiment(
+                name, profile=args.profile, progress=False if args.quiet else None
+            )
+        except Exception as e:  # report and go on: one failure must not cost the others
+            print(f"  failed: {type(e).__name__}: {e}", file=sys.stderr)
+            failed.append(name)
+            continue
+        results.save(result, path)
+        _print_summary(result)
+    if failed:
+        print(f"error: {len(failed)} experiment(s) failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _use_data_dir(data_dir) -> bool:
+    if data_dir is None:
+        return True
+    if not data_dir.is_dir():
+        print(f"error: --data-dir {data_dir} is not a folder", file=sys.stderr)
+        return False
+    os.environ["NORMLAB_DATA_DIR"] = str(data_dir)
+    return True
 
 
 def _list() -> int:
@@ -96,11 +162,8 @@ def _list() -> int:
 
 
 def _run(args) -> int:
-    if args.data_dir is not None:
-        if not args.data_dir.is_dir():
-            print(f"error: --data-dir {args.data_dir} is not a folder", file=sys.stderr)
-            return 2
-        os.environ["NORMLAB_DATA_DIR"] = str(args.data_dir)
+    if not _use_data_dir(args.data_dir):
+        return 2
     from normlab import data, experiments, plotting, results, train
 
     try:

@@ -50,3 +50,23 @@ def test_set_overrides_and_errors(with_data, tmp_path, capsys):
 def test_missing_data_dir_is_an_error(tmp_path, capsys):
     assert main(["run", "mlp_mnist", "--data-dir", str(tmp_path / "absent")]) == 2
     assert "absent" in capsys.readouterr().err
+
+
+def test_reproduce_writes_each_result_and_resumes(with_data, tmp_path, capsys, monkeypatch):
+    from normlab import experiments, results
+    from normlab.results import Result
+
+    module = experiments.get("mlp_mnist")
+    calls = []
+
+    def fake_run(config, *, seeds, progress=None):
+        calls.append(seeds)
+        return Result("", "", config, seeds, {}, summary={"test_accuracy": [0.5]})
+
+    monkeypatch.setattr(module, "run", fake_run)
+    args = ["reproduce", "--profile", "small", "--only", "mlp_mnist", "--out", str(tmp_path)]
+    assert main(args) == 0
+    saved = results.load(tmp_path / "mlp_mnist-small.json")
+    assert saved.name == "mlp_mnist" and saved.profile == "small" and len(calls) == 1
+    assert main(args) == 0 and len(calls) == 1  # resumable: the existing file is skipped
+    assert "exists, skipped" in capsys.readouterr().out
