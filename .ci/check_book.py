@@ -113,8 +113,9 @@ WAIT_IMAGES_JS = """
 async () => {
   const imgs = [...document.images];
   imgs.forEach((i) => { i.loading = "eager"; });
-  await Promise.all(imgs.map((i) => i.complete ? null
+  const loaded = Promise.all(imgs.map((i) => i.complete ? null
     : new Promise((r) => { i.addEventListener("load", r); i.addEventListener("error", r); })));
+  await Promise.race([loaded, new Promise((r) => setTimeout(r, 20000))]);
 }
 """
 
@@ -430,6 +431,8 @@ def _check_page(
             where = msg.location.get("url", "")
             if where in blocked:  # reported once, below the page list
                 return
+            if where.startswith(base) and msg.text.startswith("Failed to load resource"):
+                return  # reported by on_response as "HTTP <status> for <path>"
             _console_error(msg.text, where)
 
     def on_pageerror(err):
@@ -471,6 +474,8 @@ def _check_page(
     finally:
         page.close()
     ids[f"{docname}.html"] = set(facts["ids"])
+    for img in facts["images"]:  # name local images by their path in the site
+        img["src"] = img["src"].removeprefix(base)
     notebook = is_notebook(source_file(root, docname))
     problems += image_problems(facts, notebook)
     problems += math_problems(facts, mathjax_state)
