@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["glue", "learning_curves", "seed_band"]
+__all__ = [
+    "accuracy_comparison", "activation_curves", "depth_loss_curves", "glue", "learning_curves",
+    "moment_map_quiver", "moments_through_depth", "seed_band",
+]
 
 
 def seed_band(ax, x, runs, *, label=None, color=None, log=False):
@@ -64,3 +67,174 @@ def glue(name: str, value, *, display: bool = False):
         return value
     _glue(name, value, display=display)
     return value
+
+
+# --- chapter "From ELU to SELU" --------------------------------------------------------------
+
+
+def activation_curves(result):
+    """ELU paper Fig. 2: median unit activation, and training/validation loss, per epoch.
+
+    Takes an ``elu_mnist`` Result; one colour per activation, training loss
+    solid and validation loss dashed, mean and min-max band over seeds.
+
+    Example:
+        >>> from normlab.results import Result
+        >>> c = {"train_loss": [[2.3, 0.5]], "val_loss": [[2.3, 0.6]],
+        ...      "median_activation": [[0.1, 0.2]]}
+        >>> len(activation_curves(Result("e", "small", {}, [0], {"curves": {"elu": c}})).axes)
+        2
+    """
+    import matplotlib.pyplot as plt
+
+    curves = result.metrics["curves"]
+    fig, (ax_act, ax_loss) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    for act, c in curves.items():
+        epochs = np.arange(len(c["train_loss"][0]))
+        line = seed_band(ax_act, epochs, c["median_activation"], label=act)
+        seed_band(ax_loss, epochs, c["train_loss"], label=f"{act} train", color=line.get_color(),
+                  log=True)
+        val = seed_band(ax_loss, epochs, c["val_loss"], label=f"{act} validation",
+                        color=line.get_color(), log=True)
+        val.set_linestyle("--")
+    ax_act.axhline(0.0, color="k", lw=0.6)
+    ax_act.set(xlabel="epoch", ylabel="median over units of mean activation")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy (train solid, validation dashed)")
+    ax_act.legend(fontsize=8)
+    ax_loss.legend(fontsize=7, ncol=2)
+    for ax in (ax_act, ax_loss):
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"8 x 128 MLP on MNIST: {result.label}", fontsize=10)
+    return fig
+
+
+def moment_map_quiver(result):
+    r"""SNN paper Fig. 2: arrows from :math:`(\mu, \nu)` to :math:`g(\mu, \nu)`, fixed point marked.
+
+    Takes an ``snn_moment_map`` Result. Arrows show :math:`g(x) - x`, coloured
+    by the spectral norm of the Jacobian at their tail.
+
+    Example:
+        >>> from normlab.results import Result
+        >>> m = {k: [[0.0, 0.1], [0.0, 0.1]] for k in ("mu", "g_mu", "spectral_norm_grid")}
+        >>> m.update(nu=[[1.0, 1.0], [1.2, 1.2]], g_nu=[[1.0, 1.0], [1.1, 1.1]])
+        >>> s = {"fixed_point": [0.0, 1.0], "spectral_norm": 0.79}
+        >>> len(moment_map_quiver(Result("m", "small", {}, [0], m, s)).axes)
+        2
+    """
+    import matplotlib.pyplot as plt
+
+    m = {k: np.asarray(v, dtype=float) for k, v in result.metrics.items()}
+    fig, ax = plt.subplots(figsize=(6, 4.6), layout="constrained")
+    q = ax.quiver(m["mu"], m["nu"], m["g_mu"] - m["mu"], m["g_nu"] - m["nu"],
+                  m["spectral_norm_grid"], angles="xy", cmap="viridis")
+    fig.colorbar(q, ax=ax, label="spectral norm of the Jacobian")
+    mu0, nu0 = result.summary["fixed_point"]
+    ax.plot([mu0], [nu0], "r*", ms=14,
+            label=f"fixed point ({mu0:.3f}, {nu0:.3f}), norm {result.summary['spectral_norm']:.4f}")
+    ax.set(xlabel=r"$\mu$ (mean of the inputs)", ylabel=r"$\nu$ (variance of the inputs)")
+    ax.legend(loc="upper right", fontsize=8)
+    fig.suptitle(r"SELU moment map $g$ at $\omega = 0$, $\tau = 1$ (analytic, float64)",
+                 fontsize=10)
+    return fig
+
+
+def moments_through_depth(result):
+    """Mean and variance of each hidden layer's activations at initialization, per variant.
+
+    Takes an ``snn_moments_depth`` Result; mean and min-max band over seeds.
+
+    Example:
+        >>> from normlab.results import Result
+        >>> r = Result("d", "small", {}, [0], {"mean": {"selu": [[0.0, 0.0]]},
+        ...                                    "var": {"selu": [[1.0, 1.0]]}})
+        >>> len(moments_through_depth(r).axes)
+        2
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (ax_m, ax_v) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    for name in result.metrics["mean"]:
+        means = np.asarray(result.metrics["mean"][name])
+        layers = np.arange(1, means.shape[1] + 1)
+        line = seed_band(ax_m, layers, means, label=name)
+        seed_band(ax_v, layers, result.metrics["var"][name], color=line.get_color(), label=name)
+    ax_m.set(xlabel="hidden layer", ylabel="mean of activations")
+    ax_v.set(xlabel="hidden layer", ylabel="variance of activations")
+    ax_m.axhline(0.0, color="k", lw=0.6)
+    ax_v.axhline(1.0, color="k", lw=0.6)
+    ax_m.legend(fontsize=8)
+    for ax in (ax_m, ax_v):
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"Moments through depth at initialization (MNIST inputs): {result.label}",
+                 fontsize=10)
+    return fig
+
+
+def depth_loss_curves(result):
+    """SNN paper Fig. 1: training loss per epoch of SNN (solid) vs BatchNorm (dashed) MLPs.
+
+    Takes an ``snn_depth`` Result; one panel per dataset, one colour per
+    depth, log scale, mean and min-max band over seeds.
+
+    Example:
+        >>> from normlab.results import Result
+        >>> loss = {"mnist/snn/8": [[2.3, 1.0]], "mnist/bn/8": [[2.3, 1.5]]}
+        >>> len(depth_loss_curves(Result("s", "small", {}, [0], {"train_loss": loss})).axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+
+    loss = result.metrics["train_loss"]
+    datasets = list(dict.fromkeys(k.split("/")[0] for k in loss))
+    depths = sorted({int(k.split("/")[2]) for k in loss})
+    colors = dict(zip(depths, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.8),
+                             layout="constrained", squeeze=False)
+    for ax, ds in zip(axes[0], datasets):
+        for key, runs in loss.items():
+            name, net, depth = key.split("/")
+            if name != ds:
+                continue
+            line = seed_band(ax, np.arange(len(runs[0])), runs, color=colors[int(depth)],
+                             label=f"{'SNN' if net == 'snn' else 'BatchNorm'} depth {depth}",
+                             log=True)
+            if net != "snn":
+                line.set_linestyle("--")
+        ax.set(xlabel="epoch", ylabel="training-set cross-entropy", title=ds)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7, ncol=2)
+    fig.suptitle(f"SNN (solid) vs BatchNorm (dashed) MLPs: {result.label}", fontsize=10)
+    return fig
+
+
+def accuracy_comparison(result):
+    """Test accuracy per net and dataset: one dot per seed and the mean.
+
+    Takes a ``selu_vs_bn`` Result (``summary["test_accuracy"]`` keyed by
+    ``"dataset/net"``).
+
+    Example:
+        >>> from normlab.results import Result
+        >>> s = {"test_accuracy": {"mnist/selu": [0.9, 0.91], "mnist/relu_bn": [0.92, 0.93]}}
+        >>> len(accuracy_comparison(Result("a", "small", {}, [0, 1], {}, s)).axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+
+    acc = result.summary["test_accuracy"]
+    datasets = list(dict.fromkeys(k.split("/")[0] for k in acc))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(4 * len(datasets), 3.2),
+                             layout="constrained", squeeze=False)
+    for ax, ds in zip(axes[0], datasets):
+        keys = [k for k in acc if k.startswith(f"{ds}/")]
+        for i, key in enumerate(keys):
+            values = 100 * np.asarray(acc[key])
+            ax.plot(np.full(len(values), i), values, "o", alpha=0.6)
+            ax.plot([i - 0.25, i + 0.25], [values.mean()] * 2, "k-")
+        ax.set_xticks(range(len(keys)), [k.split("/")[1] for k in keys])
+        ax.set_xlim(-0.6, len(keys) - 0.4)
+        ax.set(ylabel="test accuracy (%)", title=ds)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle(f"Test accuracy per seed (bar: mean): {result.label}", fontsize=10)
+    return fig

@@ -23,6 +23,11 @@ PROFILES = ("small", "full")
 # name -> module under normlab.experiments; imported only when used
 _REGISTRY = {
     "mlp_mnist": "mlp_mnist",
+    "elu_mnist": "elu_mnist",
+    "snn_moment_map": "snn_moment_map",
+    "snn_moments_depth": "snn_moments_depth",
+    "snn_depth": "snn_depth",
+    "selu_vs_bn": "selu_vs_bn",
 }
 
 
