@@ -6,10 +6,20 @@ Example:
     '0.1.0'
 """
 
-from normlab import activations, data, experiments, initializers, models, results, snn, train
+from normlab import (
+    activations,
+    data,
+    diagnostics,
+    experiments,
+    initializers,
+    models,
+    results,
+    snn,
+    train,
+)
 from normlab.data import Dataset, load, prepare
-from normlab.models import MLP
-from normlab.nn import AlphaDropout
+from normlab.models import MLP, LooksLinearMLP, ResidualMLP, ResNet
+from normlab.nn import AlphaDropout, ResidualBlock
 from normlab.results import Result, run_experiment
 from normlab.train import DivergenceError, History, evaluate, fit, fit_seeds
 
@@ -21,9 +31,14 @@ __all__ = [
     "Dataset",
     "DivergenceError",
     "History",
+    "LooksLinearMLP",
+    "ResNet",
     "Result",
+    "ResidualBlock",
+    "ResidualMLP",
     "activations",
     "data",
+    "diagnostics",
     "evaluate",
     "experiments",
     "fit",

@@ -22,6 +22,8 @@ PROFILES = ("small", "full")
 
 # name -> module under normlab.experiments; imported only when used
 _REGISTRY = {
+    "shattered_gradients": "shattered_gradients",
+    "looks_linear": "looks_linear",
     "mlp_mnist": "mlp_mnist",
     "elu_mnist": "elu_mnist",
     "snn_moment_map": "snn_moment_map",
