@@ -11,6 +11,7 @@ from normlab import (
     data,
     diagnostics,
     experiments,
+    init,
     initializers,
     models,
     results,
@@ -18,8 +19,9 @@ from normlab import (
     train,
 )
 from normlab.data import Dataset, load, prepare
-from normlab.models import MLP, LooksLinearMLP, ResidualMLP, ResNet
-from normlab.nn import AlphaDropout, ResidualBlock
+from normlab.init import data_dependent_init
+from normlab.models import MLP, ConvPoolCNNC, LooksLinearMLP, ResidualMLP, ResNet
+from normlab.nn import AlphaDropout, MeanOnlyBatchNorm, ResidualBlock, WeightNorm
 from normlab.results import Result, run_experiment
 from normlab.train import DivergenceError, History, evaluate, fit, fit_seeds
 
@@ -28,21 +30,26 @@ __version__ = "0.1.0"
 __all__ = [
     "MLP",
     "AlphaDropout",
+    "ConvPoolCNNC",
     "Dataset",
     "DivergenceError",
     "History",
     "LooksLinearMLP",
-    "ResNet",
+    "MeanOnlyBatchNorm",
     "Result",
+    "ResNet",
     "ResidualBlock",
     "ResidualMLP",
+    "WeightNorm",
     "activations",
     "data",
+    "data_dependent_init",
     "diagnostics",
     "evaluate",
     "experiments",
     "fit",
     "fit_seeds",
+    "init",
     "initializers",
     "load",
     "models",

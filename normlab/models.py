@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import jax
 import jax.numpy as jnp
 from flax import nnx
 
 from normlab import activations, initializers
+from normlab.nn import MeanOnlyBatchNorm, WeightNorm
 
-__all__ = ["LooksLinearMLP", "MLP", "NORMALIZATIONS", "ResNet", "ResidualMLP"]
+__all__ = ["MLP", "NORMALIZATIONS", "PARAMETERIZATIONS", "ConvPoolCNNC",
+           "LooksLinearMLP", "ResNet", "ResidualMLP"]
 
 NORMALIZATIONS = (None, "batch")
 
@@ -47,6 +50,11 @@ class MLP(nnx.Module):
             callable ``(rate, *, rngs) -> layer``, e.g.
             ``functools.partial(AlphaDropout, mean=0.0, var=4.0)``.
         momentum: batch-norm running-average momentum.
+        parameterization: one of :data:`PARAMETERIZATIONS` (weight
+            normalization paper): ``"weight_norm"`` wraps every layer in
+            :class:`~normlab.nn.WeightNorm`, ``"batch_norm"`` means
+            ``normalization="batch"``, ``"weight_norm_mean_only"`` adds a
+            :class:`~normlab.nn.MeanOnlyBatchNorm` (which holds the bias).
         rngs: ``nnx.Rngs`` with a ``params`` stream (and ``dropout`` if used).
 
     Example:
@@ -71,10 +79,12 @@ class MLP(nnx.Module):
         dropout_rate: float = 0.0,
         dropout: str | Callable = "standard",
         momentum: float = 0.99,
+        parameterization: str = "normal",
         rngs: nnx.Rngs,
     ):
         if depth < 0 or width < 1:
             raise ValueError(f"depth={depth} must be >= 0 and width={width} >= 1")
+        normalization = _check_parameterization(parameterization, normalization)
         if normalization not in NORMALIZATIONS:
             raise ValueError(
                 f"unknown normalization={normalization!r}; allowed: {NORMALIZATIONS}"
@@ -87,7 +97,8 @@ class MLP(nnx.Module):
         sizes = [in_features] + [width] * depth
         self.hidden = nnx.List(
             [
-                nnx.Linear(a, b, kernel_init=init, bias_init=bias_init, rngs=rngs)
+                nnx.Linear(a, b, kernel_init=init, bias_init=bias_init, rngs=rngs,
+                           use_bias=parameterization != "weight_norm_mean_only")
                 for a, b in zip(sizes[:-1], sizes[1:])
             ]
         )
@@ -100,6 +111,11 @@ class MLP(nnx.Module):
         self.dropout = _dropout(dropout, dropout_rate, rngs) if dropout_rate > 0 else None
         self.out = nnx.Linear(sizes[-1], out_features, kernel_init=init, bias_init=bias_init,
                               rngs=rngs)
+        if parameterization.startswith("weight_norm"):
+            self.hidden = nnx.List([WeightNorm(layer) for layer in self.hidden])
+            self.out = WeightNorm(self.out)
+            if parameterization == "weight_norm_mean_only":
+                self.norms = nnx.List([MeanOnlyBatchNorm(width, rngs=rngs) for _ in sizes[1:]])
 
     def features(self, x: jnp.ndarray) -> list[jnp.ndarray]:
         """The activations of every hidden layer, in order (after any dropout)."""
@@ -381,3 +397,144 @@ class ResNet(nnx.Module):
         for block in self.blocks:
             h = block(h)
         return self.out(self.act(self.norm(h)).mean(axis=(1, 2)))
+
+
+# --- the weight-normalization paper's parameterizations and CIFAR-10 network ----------------
+
+PARAMETERIZATIONS = ("normal", "weight_norm", "batch_norm", "weight_norm_mean_only")
+
+
+def _check_parameterization(parameterization: str, normalization: str | None) -> str | None:
+    """Validate ``parameterization``; return the ``normalization`` it implies."""
+    if parameterization not in PARAMETERIZATIONS:
+        raise ValueError(f"unknown parameterization={parameterization!r}; "
+                         f"allowed: {PARAMETERIZATIONS}")
+    if parameterization == "normal":
+        return normalization
+    if normalization is not None:
+        raise ValueError(f"parameterization={parameterization!r} sets the normalization itself; "
+                         f"got normalization={normalization!r} too")
+    return "batch" if parameterization == "batch_norm" else None
+
+
+class _GaussianNoise(nnx.Module):
+    """Add N(0, stddev^2) noise in train mode (``deterministic=False``), nothing in eval mode."""
+
+    def __init__(self, stddev: float, *, rngs: nnx.Rngs):
+        self.stddev = stddev
+        self.deterministic = False
+        self.rngs = rngs["dropout"].fork()
+
+    def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
+        if self.deterministic or self.stddev == 0:
+            return x
+        return x + self.stddev * jax.random.normal(self.rngs(), x.shape, x.dtype)
+
+
+class ConvPoolCNNC(nnx.Module):
+    r"""The weight-normalization paper's CIFAR-10 network, a modified ConvPool-CNN-C.
+
+    Gaussian input noise, then ``3 x conv3x3(96) -> maxpool 2 -> dropout,
+    3 x conv3x3(192) -> maxpool 2 -> dropout, conv3x3(192, valid),
+    2 x conv1x1(192) -> global average pool -> dense(10)``, every convolution
+    followed by [norm and] leaky ReLU (slope 0.1). ``width`` multiplies the
+    channel counts (96 and 192), so ``width=0.25`` is a CPU-sized version.
+
+    The four parameterizations compared in the paper's figure 1
+    (:data:`PARAMETERIZATIONS`):
+
+    - ``"normal"``: plain ``nnx.Conv`` / ``nnx.Linear`` (the paper's code
+      gives these a data-dependent init too, :func:`normlab.init.data_dependent_init`);
+    - ``"weight_norm"``: every layer wrapped in :class:`~normlab.nn.WeightNorm`;
+    - ``"batch_norm"``: ``conv -> nnx.BatchNorm -> leaky ReLU`` (convolutions without bias);
+    - ``"weight_norm_mean_only"``: ``WeightNorm(conv) -> MeanOnlyBatchNorm -> leaky ReLU``
+      (the norm holds the bias).
+
+    .. math:: h = \mathrm{lrelu}_{0.1}(\mathrm{norm}(w * x + b))
+
+    Args:
+        num_classes: outputs of the final dense layer.
+        width: channel multiplier (1.0 is the paper's 96/192).
+        parameterization: one of :data:`PARAMETERIZATIONS`.
+        in_features: input channels (3 for CIFAR-10).
+        noise_stddev: input Gaussian noise in train mode (0.15 in the paper).
+        dropout_rate: dropout after each pooling (0.5).
+        negative_slope: slope of the leaky ReLU (0.1).
+        kernel_init: initializer of every kernel; the paper's code draws
+            ``v`` from N(0, 0.05^2).
+        momentum: running-average momentum of the batch norms (0.9).
+        rngs: ``nnx.Rngs`` with ``params`` and ``dropout`` streams (one key works).
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> net = ConvPoolCNNC(10, width=0.1, parameterization="weight_norm", rngs=nnx.Rngs(0))
+        >>> net(jnp.zeros((2, 32, 32, 3))).shape
+        (2, 10)
+
+    References:
+        T. Salimans and D. P. Kingma, "Weight Normalization", NeurIPS 2016,
+        arXiv:1602.07868, section 5.1; J. T. Springenberg et al., "Striving
+        for Simplicity: The All Convolutional Net", 2015 (ConvPool-CNN-C).
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 10,
+        *,
+        width: float = 1.0,
+        parameterization: str = "normal",
+        in_features: int = 3,
+        noise_stddev: float = 0.15,
+        dropout_rate: float = 0.5,
+        negative_slope: float = 0.1,
+        kernel_init: Callable = nnx.initializers.normal(0.05),
+        momentum: float = 0.9,
+        rngs: nnx.Rngs,
+    ):
+        _check_parameterization(parameterization, None)
+        if width <= 0:
+            raise ValueError(f"width={width} must be > 0")
+        c1, c2 = max(1, round(96 * width)), max(1, round(192 * width))
+        # (out channels, kernel size, padding, max-pool + dropout after it)
+        plan = [(c1, 3, "SAME", False)] * 2 + [(c1, 3, "SAME", True)]
+        plan += [(c2, 3, "SAME", False)] * 2 + [(c2, 3, "SAME", True)]
+        plan += [(c2, 3, "VALID", False), (c2, 1, "SAME", False), (c2, 1, "SAME", False)]
+        self.parameterization = parameterization
+        self.negative_slope = negative_slope
+        self.noise = _GaussianNoise(noise_stddev, rngs=rngs)
+        normed = parameterization in ("batch_norm", "weight_norm_mean_only")
+        wn = parameterization.startswith("weight_norm")
+        convs, norms, pool_after = [], [], []
+        c_in = in_features
+        for c_out, k, pad, pool in plan:
+            conv = nnx.Conv(c_in, c_out, (k, k), padding=pad, use_bias=not normed,
+                            kernel_init=kernel_init, rngs=rngs)
+            convs.append(WeightNorm(conv) if wn else conv)
+            if parameterization == "batch_norm":
+                norms.append(nnx.BatchNorm(c_out, momentum=momentum, rngs=rngs))
+            elif parameterization == "weight_norm_mean_only":
+                norms.append(MeanOnlyBatchNorm(c_out, momentum=momentum, rngs=rngs))
+            pool_after.append(pool)
+            c_in = c_out
+        self.convs = nnx.List(convs)
+        self.pool_after = tuple(pool_after)
+        self.norms = nnx.List(norms)
+        self.dropout = nnx.Dropout(dropout_rate, rngs=rngs)
+        dense = nnx.Linear(c_in, num_classes, kernel_init=kernel_init, rngs=rngs)
+        self.out = WeightNorm(dense) if wn else dense
+
+    def features(self, x: jnp.ndarray) -> jnp.ndarray:
+        """The globally average-pooled features before the final dense layer."""
+        h = self.noise(x)
+        for i, conv in enumerate(self.convs):
+            h = conv(h)
+            if self.norms:
+                h = self.norms[i](h)
+            h = jax.nn.leaky_relu(h, self.negative_slope)
+            if self.pool_after[i]:
+                h = nnx.max_pool(h, (2, 2), strides=(2, 2))
+                h = self.dropout(h)
+        return h.mean(axis=(1, 2))
+
+    def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
+        return self.out(self.features(x))

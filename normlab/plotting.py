@@ -13,7 +13,7 @@ __all__ = [
     "accuracy_comparison", "activation_curves", "depth_loss_curves", "glue", "learning_curves",
     "moment_map_quiver", "moments_through_depth", "seed_band",
     "coactivation_vs_distance", "correlation_vs_depth", "depth_sweep",
-    "gradient_autocorrelation", "gradient_lines",
+    "gradient_autocorrelation", "gradient_lines", "preactivation_std_plot", "weight_norm_curves",
 ]
 
 
@@ -239,6 +239,78 @@ def accuracy_comparison(result):
         ax.set(ylabel="test accuracy (%)", title=ds)
         ax.grid(alpha=0.3, axis="y")
     fig.suptitle(f"Test accuracy per seed (bar: mean): {result.label}", fontsize=10)
+    return fig
+
+
+# --- chapter "Weight normalization" ----------------------------------------------------------
+
+_PARAM_LABELS = {"normal": "normal param.", "weight_norm": "weight norm",
+                 "batch_norm": "batch norm", "weight_norm_mean_only": "WN + mean-only BN"}
+
+
+def weight_norm_curves(result):
+    """Weight-normalization paper Fig. 1: training error per epoch of each parameterization.
+
+    Takes a ``weight_norm_cifar`` Result. Left: training error (train mode,
+    averaged over each epoch's minibatches); right: test error. Mean and
+    min-max band over seeds.
+
+    Example:
+        >>> from normlab.results import Result
+        >>> h = {"epoch": [1, 2], "train_accuracy": [0.5, 0.6], "test_accuracy": [0.5, 0.55]}
+        >>> r = Result("demo", "small", {}, [0], {"histories": {"normal": [h]}})
+        >>> len(weight_norm_curves(r).axes)
+        2
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (ax_tr, ax_te) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
+    for p, hs in result.metrics["histories"].items():
+        epochs = hs[0]["epoch"]
+        label = _PARAM_LABELS.get(p, p)
+        seed_band(ax_tr, epochs, [100 * (1 - np.asarray(h["train_accuracy"])) for h in hs],
+                  label=label)
+        seed_band(ax_te, epochs, [100 * (1 - np.asarray(h["test_accuracy"])) for h in hs],
+                  label=label)
+    ax_tr.set(xlabel="epoch", ylabel="training error (%)")
+    ax_te.set(xlabel="epoch", ylabel="test error (%)")
+    for ax in (ax_tr, ax_te):
+        ax.grid(alpha=0.3)
+    ax_tr.legend(fontsize=8)
+    fig.suptitle(f"ConvPool-CNN-C on CIFAR-10: {result.label}", fontsize=10)
+    return fig
+
+
+def preactivation_std_plot(stats: dict, *, title: str = ""):
+    """Per-layer spread of the units' pre-activation std and mean, for several models/states.
+
+    ``stats`` maps a label (e.g. ``"before init"``) to the list of
+    :func:`normlab.init.preactivation_moments`; each layer shows the median
+    over units with a band from the minimum to the maximum unit.
+
+    Example:
+        >>> import numpy as np
+        >>> row = {"layer": "a", "mean": np.zeros(3), "std": np.ones(3)}
+        >>> len(preactivation_std_plot({"after": [row, row]}).axes)
+        2
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (ax_sd, ax_mu) = plt.subplots(1, 2, figsize=(9, 3.2), layout="constrained")
+    for label, rows in stats.items():
+        layers = np.arange(1, len(rows) + 1)
+        for ax, key in ((ax_sd, "std"), (ax_mu, "mean")):
+            vals = [np.asarray(r[key]) for r in rows]
+            (line,) = ax.plot(layers, [np.median(v) for v in vals], marker="o", label=label)
+            ax.fill_between(layers, [v.min() for v in vals], [v.max() for v in vals],
+                            color=line.get_color(), alpha=0.2, lw=0)
+    ax_sd.set(xlabel="layer", ylabel="pre-activation std per unit", yscale="log")
+    ax_mu.set(xlabel="layer", ylabel="pre-activation mean per unit")
+    for ax in (ax_sd, ax_mu):
+        ax.grid(alpha=0.3)
+    ax_sd.legend(fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
     return fig
 
 

@@ -25,6 +25,7 @@ _REGISTRY = {
     "shattered_gradients": "shattered_gradients",
     "looks_linear": "looks_linear",
     "mlp_mnist": "mlp_mnist",
+    "weight_norm_cifar": "weight_norm_cifar",
     "elu_mnist": "elu_mnist",
     "snn_moment_map": "snn_moment_map",
     "snn_moments_depth": "snn_moments_depth",
