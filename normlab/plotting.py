@@ -131,7 +131,7 @@ def moment_map_quiver(result):
     q = ax.quiver(m["mu"], m["nu"], m["g_mu"] - m["mu"], m["g_nu"] - m["nu"],
                   m["spectral_norm_grid"], angles="xy", cmap="viridis")
     fig.colorbar(q, ax=ax, label="spectral norm of the Jacobian")
-    mu0, nu0 = result.summary["fixed_point"]
+    mu0, nu0 = (round(v, 6) + 0.0 for v in result.summary["fixed_point"])  # no "-0.000"
     ax.plot([mu0], [nu0], "r*", ms=14,
             label=f"fixed point ({mu0:.3f}, {nu0:.3f}), norm {result.summary['spectral_norm']:.4f}")
     ax.set(xlabel=r"$\mu$ (mean of the inputs)", ylabel=r"$\nu$ (variance of the inputs)")
@@ -188,17 +188,16 @@ def depth_loss_curves(result):
     import matplotlib.pyplot as plt
 
     loss = result.metrics["train_loss"]
-    datasets = list(dict.fromkeys(k.split("/")[0] for k in loss))
+    datasets = result.config.get("datasets") or list(dict.fromkeys(k.split("/")[0] for k in loss))
     depths = sorted({int(k.split("/")[2]) for k in loss})
+    nets = result.config.get("nets") or ["snn", "bn"]
     colors = dict(zip(depths, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.8),
                              layout="constrained", squeeze=False)
     for ax, ds in zip(axes[0], datasets):
-        for key, runs in loss.items():
-            name, net, depth = key.split("/")
-            if name != ds:
-                continue
-            line = seed_band(ax, np.arange(len(runs[0])), runs, color=colors[int(depth)],
+        for net, depth in ((n, d) for n in nets for d in depths):
+            runs = loss[f"{ds}/{net}/{depth}"]
+            line = seed_band(ax, np.arange(len(runs[0])), runs, color=colors[depth],
                              label=f"{'SNN' if net == 'snn' else 'BatchNorm'} depth {depth}",
                              log=True)
             if net != "snn":
@@ -225,11 +224,12 @@ def accuracy_comparison(result):
     import matplotlib.pyplot as plt
 
     acc = result.summary["test_accuracy"]
-    datasets = list(dict.fromkeys(k.split("/")[0] for k in acc))
+    datasets = result.config.get("datasets") or list(dict.fromkeys(k.split("/")[0] for k in acc))
     fig, axes = plt.subplots(1, len(datasets), figsize=(4 * len(datasets), 3.2),
                              layout="constrained", squeeze=False)
     for ax, ds in zip(axes[0], datasets):
-        keys = [k for k in acc if k.startswith(f"{ds}/")]
+        nets = result.config.get("nets") or [k.split("/")[1] for k in acc if k.startswith(f"{ds}/")]
+        keys = [f"{ds}/{n}" for n in nets]
         for i, key in enumerate(keys):
             values = 100 * np.asarray(acc[key])
             ax.plot(np.full(len(values), i), values, "o", alpha=0.6)

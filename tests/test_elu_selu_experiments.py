@@ -51,7 +51,13 @@ def test_snn_depth(with_data):
 
 def test_selu_vs_bn(with_data):
     r = _run(
-        "selu_vs_bn", datasets=["mnist"], depth=2, width=16, num_train=512, num_test=200, lr=0.1,
+        "selu_vs_bn",
+        datasets=["mnist"],
+        depth=2,
+        width=16,
+        num_train=512,
+        num_test=200,
+        lr=0.1,
         epochs=2,
     )
     acc = r.summary["test_accuracy"]
