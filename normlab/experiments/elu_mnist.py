@@ -5,8 +5,10 @@ Clevert et al. (2015) train an MLP with 8 hidden layers of 128 units with SGD
 hidden units of each unit's average activation and (b) the training and
 validation cross-entropy per epoch. Here the average activation of a unit is
 taken over a fixed set of 1,000 training images after every epoch; kernels
-are He-normal (our choice; the paper's section 4.1 does not fix it for this
-figure), biases zero; the validation set is the last 10,000 training images.
+are He-normal (our choice, not checked against the paper), biases zero;
+inputs are standardized with the training set's pixel mean and std (the
+library's ``prepare``; the paper's preprocessing was not checked either);
+the validation set is the last 10,000 training images.
 
 The full profile is the paper's setup with 50 epochs (the curves are flat
 after epoch 25 in the paper); the small one trains on 4,000 images (1,000
