@@ -322,8 +322,9 @@ def gradient_lines(result):
 
     Example:
         >>> from normlab.results import Result
-        >>> r = Result("demo", "small", {}, [0], {"x": [0.0, 1.0],
-        ...            "gradients": {"1-layer feedforward": [1.0, 2.0], "white noise": [0.1, -1]}})
+        >>> lines = [{"name": "1-layer", "gradient": [1.0, 2.0]},
+        ...          {"name": "white noise", "gradient": [0.1, -1.0]}]
+        >>> r = Result("demo", "small", {}, [0], {"x": [0.0, 1.0], "gradients": lines})
         >>> len(gradient_lines(r).axes)
         2
     """
@@ -332,7 +333,8 @@ def gradient_lines(result):
     x, lines = np.asarray(result.metrics["x"]), result.metrics["gradients"]
     fig, axes = plt.subplots(1, len(lines), figsize=(2.3 * len(lines), 2.4), layout="constrained",
                              squeeze=False)
-    for ax, (name, g) in zip(axes[0], lines.items()):
+    for ax, line in zip(axes[0], lines):
+        name, g = line["name"], line["gradient"]
         ax.plot(x, g, lw=0.8)
         ax.set(title=name, xlabel="input x" if "noise" not in name else "position")
         ax.set_yticks([])

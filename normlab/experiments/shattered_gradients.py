@@ -30,6 +30,7 @@ FULL = {
     "depths_resnet": [1, 2, 4, 8, 16, 24, 50, 100, 200],
     "betas": [1.0, 0.1],
     "max_lag": 64,
+    "fig1": ["1-layer feedforward", "24-layer feedforward", "50-layer resnet"],
     "coactivation_depth": 12,
     "coactivation_bias_std": 0.1,
     "coactivation_lags": [0, 1, 2, 4, 8, 16, 32, 64, 128],
@@ -102,11 +103,12 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             fam["spectral_slope"].append(diagnostics.whiteness(g)["spectral_slope"])
             if beta in (None, 1.0):
                 kind = "feedforward" if beta is None else "resnet"
-                fig1[f"{depth}-layer {kind}"] = g[0]
+                fig1[f"{depth}-layer {kind}"] = g[0]  # first initialization
         families[name] = fam
     noise_keys = jax.random.split(jax.random.fold_in(key, 1), 2)
     fig1["brown noise"] = diagnostics.brown_noise(noise_keys[0], config["points"])
     fig1["white noise"] = diagnostics.white_noise(noise_keys[1], config["points"])
+    panels = [n for n in config["fig1"] if n in fig1] + ["brown noise", "white noise"]
     summary = {
         name: dict(zip(map(str, f["depths"]), f["correlation"])) for name, f in families.items()
     }
@@ -117,7 +119,7 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         seeds=list(seeds),
         metrics={
             "x": np.asarray(x[:, 0]),
-            "gradients": fig1,
+            "gradients": [{"name": n, "gradient": fig1[n]} for n in panels],
             "families": families,
             "coactivation": _coactivation(config, x, key),
         },
