@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "dropout_moments_depth", "fixed_point_depth_curves", "fixed_point_maps",
+    "fixed_point_training_curves", "variant_accuracy",
     "accuracy_comparison", "activation_curves", "depth_loss_curves", "glue", "learning_curves",
     "moment_map_quiver", "moments_through_depth", "seed_band",
     "coactivation_vs_distance", "correlation_vs_depth", "depth_sweep",
@@ -465,4 +467,143 @@ def depth_sweep(result):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle(f"Training at increasing depth: {result.label}", fontsize=10)
+    return fig
+
+
+def dropout_moments_depth(result):
+    """Mean and variance of every layer's activations: no dropout, standard, alpha dropout.
+
+    Takes the ``alpha_dropout_moments`` Result.
+    """
+    import matplotlib.pyplot as plt
+
+    moments = result.metrics["depth_moments"]
+    names = {"none": "no dropout", "standard": "standard dropout", "alpha": "alpha dropout"}
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
+    for variant, runs in moments.items():
+        runs = np.asarray(runs)
+        layers = np.arange(1, runs.shape[1] + 1)
+        for k, ax in enumerate(axes):
+            seed_band(ax, layers, runs[..., k], label=names.get(variant, variant))
+    axes[0].axhline(0.0, color="k", lw=0.8, ls=":")
+    axes[1].axhline(1.0, color="k", lw=0.8, ls=":")
+    rate = result.config["depth_rate"]
+    axes[0].set(xlabel="layer", ylabel="mean of activations")
+    axes[1].set(xlabel="layer", ylabel="variance of activations")
+    axes[1].legend(title=f"rate {rate:g}, train mode")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"SELU net, width {result.config['width']}: {result.label}", fontsize=10)
+    return fig
+
+
+def variant_accuracy(result, *, reference: dict | None = None):
+    """Test accuracy per epoch for each variant, one panel per task; ``reference`` as lines.
+
+    Takes a Result whose ``metrics[task][variant]`` are Histories (``alpha_dropout``);
+    ``reference[task][activation]`` (percent) is drawn as a dotted line.
+    """
+    import matplotlib.pyplot as plt
+
+    tasks = list(result.metrics)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 3.4),
+                             layout="constrained", squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        for variant, hs in result.metrics[task].items():
+            seed_band(ax, hs[0]["epoch"], [100 * np.asarray(h["test_accuracy"]) for h in hs],
+                      label=variant.replace("_", " + "))
+        for name, value in (reference or {}).get(task, {}).items():
+            ax.axhline(value, ls=":", lw=1, color="k")
+            ax.annotate(f"tutorial {name} {value:g}", (0.02, value), xycoords=("axes fraction",
+                        "data"), fontsize=7, va="bottom")
+        ax.set(title=task, xlabel="epoch", ylabel="test accuracy (%)")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(result.label, fontsize=10)
+    return fig
+
+
+def fixed_point_maps(result):
+    """Heat maps over target (mean, variance): alpha, spectral norm of g's Jacobian, basin.
+
+    One row per convention (``fixed_point_map`` Result); white cells have no
+    SELU with that fixed point; the contour marks spectral norm 1.
+    """
+    import matplotlib.pyplot as plt
+
+    means, variances = np.asarray(result.metrics["means"]), np.asarray(result.metrics["variances"])
+    conventions = result.config["conventions"]
+    fig, axes = plt.subplots(len(conventions), 3, figsize=(12, 3.3 * len(conventions)),
+                             layout="constrained", squeeze=False)
+    from matplotlib.colors import LogNorm
+
+    panels = [("alpha", r"$\alpha$ (blank: none)", "viridis", None),
+              ("spectral_norm", r"spectral norm of $\mathcal{J}$", "coolwarm", (0.4, 1.6)),
+              ("basin", "basin (fraction of starts)", "magma", (0, 1))]
+    for row, convention in zip(axes, conventions):
+        for ax, (key, title, cmap, lim) in zip(row, panels):
+            z = np.asarray(result.metrics[convention][key], dtype=float).T
+            kw = {"norm": LogNorm()} if lim is None else {"vmin": lim[0], "vmax": lim[1]}
+            mesh = ax.pcolormesh(means, variances, z, cmap=cmap, shading="nearest", **kw)
+            fig.colorbar(mesh, ax=ax)
+            if key == "spectral_norm" and np.nanmin(z) < 1 < np.nanmax(z):
+                ax.contour(means, variances, z, levels=[1.0], colors="k", linewidths=1)
+            ax.plot([0], [1], "k*", ms=9)
+            ax.set(yscale="log", xlabel="target mean", ylabel="target variance",
+                   title=f"{convention.replace('_', ' ')}: {title}")
+            ax.title.set_fontsize(9)
+    fig.suptitle(f"SELU fixed points (star: (0, 1)): {result.label}", fontsize=10)
+    return fig
+
+
+def fixed_point_depth_curves(result):
+    """Mean and variance layer by layer in deep random SELU nets built for several targets.
+
+    Takes the ``fixed_point_depth`` Result; dotted lines are the targets.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    for case, runs in zip(result.config["cases"], result.metrics["moments"]):
+        runs = np.asarray(runs)
+        layers = np.arange(1, runs.shape[1] + 1)
+        mean, var, convention, init = case
+        label = f"({mean:g}, {var:g}) {convention.replace('_', ' ')}, {init}"
+        ls = "-" if init == "exact" else "--"
+        for k, ax in enumerate(axes):
+            line = seed_band(ax, layers, runs[..., k], label=label)
+            line.set_linestyle(ls)
+            ax.axhline(case[k], color=line.get_color(), ls=":", lw=0.8)
+    axes[0].set(xlabel="layer", ylabel="mean of activations", ylim=(-1, 1.5))
+    axes[1].set(xlabel="layer", ylabel="variance of activations", yscale="log", ylim=(0.05, 20))
+    axes[1].legend(fontsize=7, loc="upper left")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"width {result.config['width']}, inputs N({result.config['input_mean']:g}, "
+                 f"{result.config['input_var']:g}): {result.label}", fontsize=10)
+    return fig
+
+
+def fixed_point_training_curves(result):
+    """Training loss and test accuracy per target at the largest depth, one row per task.
+
+    Takes the ``fixed_point_training`` Result.
+    """
+    import matplotlib.pyplot as plt
+
+    tasks = list(result.metrics)
+    fig, axes = plt.subplots(len(tasks), 2, figsize=(9, 3.2 * len(tasks)),
+                             layout="constrained", squeeze=False)
+    for row, task in zip(axes, tasks):
+        depth = max(result.metrics[task], key=int)
+        for label, hs in result.metrics[task][depth].items():
+            ep = hs[0]["epoch"]
+            seed_band(row[0], ep, [h["train_loss"] for h in hs], log=True, label=label)
+            seed_band(row[1], ep, [100 * np.asarray(h["test_accuracy"]) for h in hs], label=label)
+        row[0].set(title=f"{task}, depth {depth}", xlabel="epoch", ylabel="training loss")
+        row[1].set(title=f"{task}, depth {depth}", xlabel="epoch", ylabel="test accuracy (%)")
+        for ax in row:
+            ax.grid(alpha=0.3)
+    axes[0][1].legend(title="target (mean, var)", fontsize=8)
+    fig.suptitle(result.label, fontsize=10)
     return fig

@@ -31,6 +31,11 @@ _REGISTRY = {
     "snn_moments_depth": "snn_moments_depth",
     "snn_depth": "snn_depth",
     "selu_vs_bn": "selu_vs_bn",
+    "alpha_dropout_moments": "alpha_dropout_moments",
+    "alpha_dropout": "alpha_dropout",
+    "fixed_point_map": "fixed_point_map",
+    "fixed_point_depth": "fixed_point_depth",
+    "fixed_point_training": "fixed_point_training",
 }
 
 

@@ -1,0 +1,113 @@
+"""Smoke tests of the alpha-dropout and fixed-point experiments at their smallest sizes."""
+
+import jax
+import numpy as np
+import pytest
+from flax import nnx
+
+import normlab
+from normlab.experiments._selu_nets import exact_kernel_init, layer_moments, snn
+
+
+def test_exact_kernel_init_has_exact_weight_statistics():
+    w = exact_kernel_init(1.0, 1.0)(jax.random.key(0), (50, 7))
+    np.testing.assert_allclose(w.sum(0), 1.0, atol=1e-5)
+    np.testing.assert_allclose((w**2).sum(0), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="tau"):
+        exact_kernel_init(3.0, 1.0)(jax.random.key(0), (4, 2))
+
+
+def test_snn_for_another_fixed_point_converges_to_it():
+    net = snn(
+        128,
+        10,
+        depth=24,
+        width=128,
+        mean=0.0,
+        var=4.0,
+        rngs=nnx.Rngs(0),
+        convention="normalized_weights",
+    )
+    x = 0.5 * jax.random.normal(jax.random.key(1), (256, 128))  # starts at variance 0.25
+    mean, var = layer_moments(net, x)[-1]
+    assert abs(mean) < 0.2 and 3.0 < var < 5.0
+
+
+def test_alpha_dropout_moments_smoke():
+    r = normlab.run_experiment(
+        "alpha_dropout_moments",
+        seeds=[0],
+        use_cache=False,
+        overrides={"width": 32, "depth": 4, "batch": 64, "num_draws": 10**4},
+    )
+    depth = np.asarray(r.metrics["depth_moments"]["alpha"])
+    assert depth.shape == (1, 4, 2) and np.isfinite(depth).all()
+    assert [c["rate"] for c in r.metrics["constants"]] == [0.05, 0.1, 0.2]
+
+
+def test_fixed_point_map_smoke():
+    r = normlab.run_experiment(
+        "fixed_point_map",
+        seeds=[0],
+        use_cache=False,
+        overrides={
+            "means": [-0.5, 0.5, 3],
+            "variances": [0.5, 2.0, 3],
+            "start_means": [-1, 1, 3],
+            "start_variances": [0.1, 10, 3],
+            "iterations": 50,
+        },
+    )
+    nw = r.metrics["normalized_weights"]
+    assert np.asarray(nw["exists"])[1].all()  # mean 0: always a solution
+    norm = np.asarray(nw["spectral_norm"], float)[1]
+    assert (norm < 1).all() and (np.asarray(nw["basin"], float)[1] == 1).all()
+    assert r.summary["notebook"]["fraction_stable"] == 0.0
+
+
+def test_fixed_point_depth_smoke():
+    r = normlab.run_experiment(
+        "fixed_point_depth",
+        seeds=[0],
+        use_cache=False,
+        overrides={
+            "width": 32,
+            "depth": 3,
+            "batch": 16,
+            "cases": [[0.0, 4.0, "normalized_weights", "lecun"]],
+        },
+    )
+    assert np.asarray(r.metrics["moments"]).shape == (1, 1, 3, 2)
+
+
+def test_training_experiments_smoke(with_data):
+    r = normlab.run_experiment(
+        "fixed_point_training",
+        seeds=[0],
+        use_cache=False,
+        overrides={
+            "tasks": ["mnist"],
+            "targets": [[0.0, 4.0]],
+            "depths": [2],
+            "width": 16,
+            "num_train": 256,
+            "num_test": 128,
+            "epochs": 1,
+        },
+    )
+    assert 0.0 <= r.summary["mnist"]["2"]["(0, 4)"][0] <= 1.0
+    r = normlab.run_experiment(
+        "alpha_dropout",
+        seeds=[0],
+        use_cache=False,
+        overrides={
+            "tasks": ["cifar10"],
+            "variants": ["selu_alpha"],
+            "cifar10_channels": [2],
+            "cifar10_hidden": 8,
+            "cifar10_epochs": 1,
+            "num_train": 256,
+            "num_test": 128,
+        },
+    )
+    assert np.isfinite(r.metrics["cifar10"]["selu_alpha"][0]["train_loss"]).all()
