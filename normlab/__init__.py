@@ -28,18 +28,18 @@ from normlab.train import DivergenceError, History, evaluate, fit, fit_seeds
 __version__ = "0.1.0"
 
 __all__ = [
-    "MLP",
     "AlphaDropout",
     "ConvPoolCNNC",
     "Dataset",
     "DivergenceError",
     "History",
     "LooksLinearMLP",
+    "MLP",
     "MeanOnlyBatchNorm",
-    "Result",
     "ResNet",
     "ResidualBlock",
     "ResidualMLP",
+    "Result",
     "WeightNorm",
     "activations",
     "data",
