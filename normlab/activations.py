@@ -179,7 +179,7 @@ def selu_parameters(
 
     The two agree when ``mean`` is 0. The moments of
     :math:`\mathrm{selu}_{\alpha,\lambda}(z)` are closed forms in erfc
-    (:func:`scipy.special.erfcx` keeps the products with exponentials
+    (``scipy.special.erfcx`` keeps the products with exponentials
     finite). Newton stops when both residuals, scaled by :math:`\sqrt{\nu^*}`
     and :math:`\nu^*`, are below ``tol``; a backtracking line search keeps it
     from overshooting far targets, and if it still fails, the equivalent
@@ -293,12 +293,12 @@ def _selu_newton(mean, var, parts, tol, max_iter, start=(1.67, 1.05)):
 
 
 def _selu_bracket(mean, var, parts):
-    """Solve the 1-D equation var/mean^2 = h(alpha) on the branch where lambda > 0.
+    r"""Solve the 1-D equation var/mean^2 = h(alpha) on the branch where lambda > 0.
 
-    With :math:`\\lambda` eliminated, :math:`h(\\alpha) = (R + \\alpha^2 S) / (P +
-    \\alpha Q)^2 - 1`; :math:`\\lambda = \\mu^* / (P + \\alpha Q)` (or, for
-    :math:`\\mu^* = 0`, :math:`\\alpha = -P/Q`). Raises ValueError if no
-    :math:`\\alpha > 0` reaches the target.
+    With :math:`\lambda` eliminated, :math:`h(\alpha) = (R + \alpha^2 S) / (P +
+    \alpha Q)^2 - 1`; :math:`\lambda = \mu^* / (P + \alpha Q)` (or, for
+    :math:`\mu^* = 0`, :math:`\alpha = -P/Q`). Raises ValueError if no
+    :math:`\alpha > 0` reaches the target.
     """
     from scipy.optimize import brentq, minimize_scalar
 

@@ -76,7 +76,7 @@ class AlphaDropout(nnx.Module):
     probability :math:`q = 1 - \text{rate}`; dropped units become
     :math:`\alpha'` (SELU's saturation value for the fixed point) and the
     result is mapped by :math:`a x + b` so that the fixed point's mean and
-    variance are kept (:func:`alpha_dropout_affine`):
+    variance are kept (:func:`normlab.nn.dropout.alpha_dropout_affine`):
 
     .. math:: y = a\bigl(x d + \alpha'(1 - d)\bigr) + b,\qquad d \sim \mathrm{Bernoulli}(q)
 
