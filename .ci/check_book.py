@@ -8,7 +8,8 @@ server in Chromium (driven by Playwright) and fails when
   figure at all (a plot that never reached the page);
 - a math element is not typeset by MathJax, or MathJax reports a TeX error;
 - a cell output is an error: a traceback, an error output, a stderr block,
-  ``Traceback (most recent call last)`` or an ``...Error: ...`` line;
+  ``Traceback (most recent call last)`` or an ``...Error: ...`` line; or a
+  Markdown table reached the page as raw ``| a | b |`` text;
 - the Colab button is missing or does not open the page's ``.ipynb`` on the
   repository's main branch (``repository.url`` in ``_config.yml``), the paired
   ``.ipynb`` is not in the repository, or a download button is missing;
@@ -71,7 +72,7 @@ KNOWN_CONSOLE_ERRORS = {
 
 # Runs in the page once it has loaded and MathJax has finished; returns plain data
 # that the Python functions below judge (so the judging is testable without a browser).
-FACTS_JS = """
+FACTS_JS = r"""
 () => {
   const text = (el) => (el.innerText || el.textContent || "").trim();
   const article = document.querySelector("article") || document.querySelector("main")
@@ -103,6 +104,10 @@ FACTS_JS = """
       .map((a) => a.href),
     download_source: [...document.querySelectorAll(".btn-download-source-button")]
       .map((a) => a.href),
+    // A Markdown pipe table that reached the page as a paragraph of text.
+    raw_tables: [...article.querySelectorAll("p")]
+      .filter((p) => /\|\s*:?[-\u2013\u2014]+:?\s*\|/.test(p.textContent))
+      .map((p) => text(p).slice(0, 120)),
     links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
     ids: [...document.querySelectorAll("[id]")].map((e) => e.id),
   };
@@ -210,6 +215,11 @@ def output_problems(facts: dict) -> list[str]:
             line = text[m.start() :].strip().splitlines()[0]
             problems.append(f"cell output contains an error: {line[:200]!r}")
     return problems
+
+
+def table_problems(facts: dict) -> list[str]:
+    """Markdown tables shown as raw text (e.g. glued Markdown rendered as CommonMark)."""
+    return [f"a Markdown table is shown as raw text: {t!r}" for t in facts.get("raw_tables", [])]
 
 
 def _first_line(text: str) -> str:
@@ -480,6 +490,7 @@ def _check_page(
     problems += image_problems(facts, notebook)
     problems += math_problems(facts, mathjax_state)
     problems += output_problems(facts)
+    problems += table_problems(facts)
     problems += button_problems(
         facts,
         docname=docname,

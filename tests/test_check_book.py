@@ -82,6 +82,12 @@ def test_output_problems_find_tracebacks_errors_and_stderr():
     assert cb.output_problems(facts(output_texts=["an Error rate of 2 %"])) == []
 
 
+def test_table_problems_flag_a_pipe_table_shown_as_text():
+    raw = "| parameterization | paper | | \u2014|\u2014| | normal | 8.43 |"
+    assert "shown as raw text" in cb.table_problems(facts(raw_tables=[raw]))[0]
+    assert cb.table_problems(facts()) == []
+
+
 def test_image_problems_broken_image_and_notebook_without_figure():
     ok = {"src": "a.png", "width": 640, "alt": "", "in_article": True}
     broken = {"src": "http://h/_images/b.png", "width": 0, "alt": "", "in_article": True}
@@ -226,6 +232,7 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
     planted = page.replace("fig.png", "gone.png").replace("<p-end>", "")
     planted = planted.replace("</article>", error + "<a href='a.html#nowhere'>x</a></article>")
     planted = planted.replace("a^2 + b^2", "a^2 + b^2}")
+    planted = planted.replace("</article>", "<p>| a | b | |---|---| | 1 | 2 |</p></article>")
     planted = planted.replace("</article>", '<span class="math">\\(\\foo x\\)</span></article>')
     (html / "book" / "b.html").write_text(planted)
     problems, out = _run(root, html, tmp_path)
@@ -236,5 +243,6 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
     assert "book/b: broken link: book/a.html#nowhere" in text
     assert "book/b: MathJax error: 'Extra close brace or missing open brace'" in text
     assert "book/b: undefined TeX macro: '\\\\foo'" in text
-    assert len(problems) == 6, out  # the six above, each said once
+    assert "book/b: a Markdown table is shown as raw text: '| a | b |" in text
+    assert len(problems) == 7, out  # the seven above, each said once
     assert not any(p.startswith("book/a:") for p in problems), out
