@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 from flax import nnx
 
@@ -95,7 +96,7 @@ def preactivation_moments(
     statistics, as in :func:`data_dependent_init`. The model is not changed.
 
     Returns:
-        One dict per layer: ``{"layer": path, "mean": (units,), "std": (units,)}``.
+        A list with one dict per layer, ``{"layer": path, "mean": (units,), "std": (units,)}``.
 
     Example:
         >>> import jax
@@ -112,6 +113,15 @@ def preactivation_moments(
 # --- the tap: run a model with its linear layers intercepted where they sit -------------------
 
 
+@nnx.jit
+def _apply(layer, x):
+    """``layer(x)`` compiled once per layer: an eager pass would compile every op on its own."""
+    return layer(x)
+
+
+_mean_std = jax.jit(_stats.mean_std)
+
+
 class _Tap(nnx.Module):
     """Stands in for ``inner`` during one pass: calls it, records, maybe rescales it."""
 
@@ -124,15 +134,18 @@ class _Tap(nnx.Module):
                 f"layer {self.path!r} is called twice in one forward pass; "
                 "a data-dependent pass needs each layer called once"
             )
-        y = self.inner(x, *args, **kwargs)
-        y = self.hook(self.inner, lambda: self.inner(x, *args, **kwargs), y)
-        mu, sd = _stats.mean_std(y)
+
+        def call():
+            return self.inner(x, *args, **kwargs) if args or kwargs else _apply(self.inner, x)
+
+        y = self.hook(self.inner, call, call())
+        mu, sd = _mean_std(y)
         self.rows.append((self.path, mu, sd))
         return y
 
 
 def _standardise(layer, recompute, y):
-    mu, sd = _stats.mean_std(y)
+    mu, sd = _mean_std(y)
     scale = jnp.where(sd > 0, 1.0 / jnp.where(sd > 0, sd, 1.0), 1.0)
     mu = jnp.where(sd > 0, mu, 0.0)
     if isinstance(layer, WeightNorm):

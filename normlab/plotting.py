@@ -267,7 +267,9 @@ def weight_norm_curves(result):
     import matplotlib.pyplot as plt
 
     fig, (ax_tr, ax_te) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
-    for p, hs in result.metrics["histories"].items():
+    histories = result.metrics["histories"]
+    for p in result.config.get("parameterizations", list(histories)):  # the paper's order
+        hs = histories[p]
         epochs = hs[0]["epoch"]
         label = _PARAM_LABELS.get(p, p)
         seed_band(ax_tr, epochs, [100 * (1 - np.asarray(h["train_accuracy"])) for h in hs],

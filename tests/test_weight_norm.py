@@ -187,6 +187,10 @@ def test_weight_norm_cifar_smoke(tmp_path, with_data):
             "epochs": 1,
             "decay_start_epoch": 1,
             "batch_size": 50,
+            # the batch-norm path (no data-dependent init) and the WN + mean-only path;
+            # the other two are the same code with fewer layers (a compile costs ~10 s here)
+            "parameterizations": ["batch_norm", "weight_norm_mean_only"],
+            "zca": True,
         },
         seeds=[0],
         use_cache=False,
@@ -194,8 +198,6 @@ def test_weight_norm_cifar_smoke(tmp_path, with_data):
         progress=False,
     )
     errors = r.summary["test_error"]
-    assert sorted(errors) == sorted(
-        ["normal", "weight_norm", "batch_norm", "weight_norm_mean_only"]
-    )
+    assert sorted(errors) == ["batch_norm", "weight_norm_mean_only"]
     assert all(0.0 <= e[0] <= 100.0 for e in errors.values())
     assert all(len(h[0]["train_loss"]) == 1 for h in r.metrics["histories"].values())
