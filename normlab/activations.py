@@ -272,8 +272,10 @@ def _selu_newton(mean, var, parts, tol, max_iter, start=(1.67, 1.05)):
         m1 = lam * (p + a * q)
         j = (
             (lam * q / scale[0], (p + a * q) / scale[0]),
-            ((2 * lam * lam * a * s - 2 * m1 * lam * q) / scale[1],
-             (2 * lam * (r + a * a * s) - 2 * m1 * (p + a * q)) / scale[1]),
+            (
+                (2 * lam * lam * a * s - 2 * m1 * lam * q) / scale[1],
+                (2 * lam * (r + a * a * s) - 2 * m1 * (p + a * q)) / scale[1],
+            ),
         )
         det = j[0][0] * j[1][1] - j[0][1] * j[1][0]
         if det == 0 or not math.isfinite(det):

@@ -17,8 +17,15 @@ from flax import nnx
 from normlab import activations, initializers
 from normlab.nn import MeanOnlyBatchNorm, WeightNorm
 
-__all__ = ["MLP", "NORMALIZATIONS", "PARAMETERIZATIONS", "ConvPoolCNNC",
-           "LooksLinearMLP", "ResNet", "ResidualMLP"]
+__all__ = [
+    "MLP",
+    "NORMALIZATIONS",
+    "PARAMETERIZATIONS",
+    "ConvPoolCNNC",
+    "LooksLinearMLP",
+    "ResNet",
+    "ResidualMLP",
+]
 
 NORMALIZATIONS = (None, "batch")
 
@@ -86,19 +93,23 @@ class MLP(nnx.Module):
             raise ValueError(f"depth={depth} must be >= 0 and width={width} >= 1")
         normalization = _check_parameterization(parameterization, normalization)
         if normalization not in NORMALIZATIONS:
-            raise ValueError(
-                f"unknown normalization={normalization!r}; allowed: {NORMALIZATIONS}"
-            )
+            raise ValueError(f"unknown normalization={normalization!r}; allowed: {NORMALIZATIONS}")
         if not 0.0 <= dropout_rate < 1.0:
             raise ValueError(f"dropout_rate={dropout_rate} must be in [0, 1)")
         self.activation = activations.get(activation)
         self.norm_after_activation = norm_after_activation
         init = initializers.get(kernel_init)
         sizes = [in_features] + [width] * depth
+        # a bias right before batch norm is cancelled by its mean subtraction: leave it out
+        # (mean-only batch norm holds the bias itself)
+        use_bias = (normalization is None or norm_after_activation) and (
+            parameterization != "weight_norm_mean_only"
+        )
         self.hidden = nnx.List(
             [
-                nnx.Linear(a, b, kernel_init=init, bias_init=bias_init, rngs=rngs,
-                           use_bias=parameterization != "weight_norm_mean_only")
+                nnx.Linear(
+                    a, b, kernel_init=init, bias_init=bias_init, use_bias=use_bias, rngs=rngs
+                )
                 for a, b in zip(sizes[:-1], sizes[1:])
             ]
         )
@@ -109,8 +120,9 @@ class MLP(nnx.Module):
             ]
         )
         self.dropout = _dropout(dropout, dropout_rate, rngs) if dropout_rate > 0 else None
-        self.out = nnx.Linear(sizes[-1], out_features, kernel_init=init, bias_init=bias_init,
-                              rngs=rngs)
+        self.out = nnx.Linear(
+            sizes[-1], out_features, kernel_init=init, bias_init=bias_init, rngs=rngs
+        )
         if parameterization.startswith("weight_norm"):
             self.hidden = nnx.List([WeightNorm(layer) for layer in self.hidden])
             self.out = WeightNorm(self.out)
@@ -220,13 +232,20 @@ class ResidualMLP(nnx.Module):
             return nnx.Linear(a, b, kernel_init=init, bias_init=bias_init, rngs=rngs)
 
         self.stem = dense(in_features, width)
-        self.blocks = nnx.List([
-            ResidualBlock(_PreActivation(_norm(normalization, width, momentum, rngs), act,
-                                         dense(width, width)), beta=beta)
-            for _ in range(depth)
-        ])
-        self.head = _PreActivation(_norm(normalization, width, momentum, rngs), act,
-                                   dense(width, out_features))
+        self.blocks = nnx.List(
+            [
+                ResidualBlock(
+                    _PreActivation(
+                        _norm(normalization, width, momentum, rngs), act, dense(width, width)
+                    ),
+                    beta=beta,
+                )
+                for _ in range(depth)
+            ]
+        )
+        self.head = _PreActivation(
+            _norm(normalization, width, momentum, rngs), act, dense(width, out_features)
+        )
 
     def features(self, x: jnp.ndarray) -> list[jnp.ndarray]:
         """The residual stream after the stem and after every block, in order."""
@@ -306,15 +325,23 @@ class LooksLinearMLP(nnx.Module):
         if depth < 1 or width < 1:
             raise ValueError(f"depth={depth} and width={width} must be >= 1")
         ll = initializers.looks_linear(base_init)
-        self.first = nnx.Linear(in_features, width, kernel_init=initializers.get(first_init),
-                                bias_init=bias_init, rngs=rngs)
-        self.hidden = nnx.List([
-            nnx.Linear(2 * width, width, kernel_init=ll, bias_init=bias_init, rngs=rngs)
-            for _ in range(depth - 1)
-        ])
+        self.first = nnx.Linear(
+            in_features,
+            width,
+            kernel_init=initializers.get(first_init),
+            bias_init=bias_init,
+            rngs=rngs,
+        )
+        self.hidden = nnx.List(
+            [
+                nnx.Linear(2 * width, width, kernel_init=ll, bias_init=bias_init, rngs=rngs)
+                for _ in range(depth - 1)
+            ]
+        )
         self.norms = nnx.List([_norm(normalization, width, momentum, rngs) for _ in range(depth)])
-        self.out = nnx.Linear(2 * width, out_features, kernel_init=ll, bias_init=bias_init,
-                              rngs=rngs)
+        self.out = nnx.Linear(
+            2 * width, out_features, kernel_init=ll, bias_init=bias_init, rngs=rngs
+        )
 
     def features(self, x: jnp.ndarray) -> list[jnp.ndarray]:
         """The CReLU activations of every hidden layer, in order."""
@@ -383,11 +410,17 @@ class ResNet(nnx.Module):
             return nnx.Conv(a, b, (3, 3), padding="SAME", kernel_init=init, rngs=rngs)
 
         self.stem = conv(in_channels, width)
-        self.blocks = nnx.List([
-            ResidualBlock(_PreActivation(_norm(normalization, width, momentum, rngs), act,
-                                         conv(width, width)), beta=beta)
-            for _ in range(depth)
-        ])
+        self.blocks = nnx.List(
+            [
+                ResidualBlock(
+                    _PreActivation(
+                        _norm(normalization, width, momentum, rngs), act, conv(width, width)
+                    ),
+                    beta=beta,
+                )
+                for _ in range(depth)
+            ]
+        )
         self.norm = _norm(normalization, width, momentum, rngs)
         self.act = act
         self.out = nnx.Linear(width, out_features, kernel_init=init, rngs=rngs)
@@ -407,13 +440,16 @@ PARAMETERIZATIONS = ("normal", "weight_norm", "batch_norm", "weight_norm_mean_on
 def _check_parameterization(parameterization: str, normalization: str | None) -> str | None:
     """Validate ``parameterization``; return the ``normalization`` it implies."""
     if parameterization not in PARAMETERIZATIONS:
-        raise ValueError(f"unknown parameterization={parameterization!r}; "
-                         f"allowed: {PARAMETERIZATIONS}")
+        raise ValueError(
+            f"unknown parameterization={parameterization!r}; allowed: {PARAMETERIZATIONS}"
+        )
     if parameterization == "normal":
         return normalization
     if normalization is not None:
-        raise ValueError(f"parameterization={parameterization!r} sets the normalization itself; "
-                         f"got normalization={normalization!r} too")
+        raise ValueError(
+            f"parameterization={parameterization!r} sets the normalization itself; "
+            f"got normalization={normalization!r} too"
+        )
     return "batch" if parameterization == "batch_norm" else None
 
 
@@ -507,8 +543,15 @@ class ConvPoolCNNC(nnx.Module):
         convs, norms, pool_after = [], [], []
         c_in = in_features
         for c_out, k, pad, pool in plan:
-            conv = nnx.Conv(c_in, c_out, (k, k), padding=pad, use_bias=not normed,
-                            kernel_init=kernel_init, rngs=rngs)
+            conv = nnx.Conv(
+                c_in,
+                c_out,
+                (k, k),
+                padding=pad,
+                use_bias=not normed,
+                kernel_init=kernel_init,
+                rngs=rngs,
+            )
             convs.append(WeightNorm(conv) if wn else conv)
             if parameterization == "batch_norm":
                 norms.append(nnx.BatchNorm(c_out, momentum=momentum, rngs=rngs))

@@ -10,12 +10,26 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "dropout_moments_depth", "fixed_point_depth_curves", "fixed_point_maps",
-    "fixed_point_training_curves", "variant_accuracy",
-    "accuracy_comparison", "activation_curves", "depth_loss_curves", "glue", "learning_curves",
-    "moment_map_quiver", "moments_through_depth", "seed_band",
-    "coactivation_vs_distance", "correlation_vs_depth", "depth_sweep",
-    "gradient_autocorrelation", "gradient_lines", "preactivation_std_plot", "weight_norm_curves",
+    "dropout_moments_depth",
+    "fixed_point_depth_curves",
+    "fixed_point_maps",
+    "fixed_point_training_curves",
+    "variant_accuracy",
+    "accuracy_comparison",
+    "activation_curves",
+    "coactivation_vs_distance",
+    "correlation_vs_depth",
+    "depth_loss_curves",
+    "depth_sweep",
+    "glue",
+    "gradient_autocorrelation",
+    "gradient_lines",
+    "learning_curves",
+    "moment_map_quiver",
+    "moments_through_depth",
+    "preactivation_std_plot",
+    "seed_band",
+    "weight_norm_curves",
 ]
 
 
@@ -96,10 +110,17 @@ def activation_curves(result):
     for act, c in curves.items():
         epochs = np.arange(len(c["train_loss"][0]))
         line = seed_band(ax_act, epochs, c["median_activation"], label=act)
-        seed_band(ax_loss, epochs, c["train_loss"], label=f"{act} train", color=line.get_color(),
-                  log=True)
-        val = seed_band(ax_loss, epochs, c["val_loss"], label=f"{act} validation",
-                        color=line.get_color(), log=True)
+        seed_band(
+            ax_loss, epochs, c["train_loss"], label=f"{act} train", color=line.get_color(), log=True
+        )
+        val = seed_band(
+            ax_loss,
+            epochs,
+            c["val_loss"],
+            label=f"{act} validation",
+            color=line.get_color(),
+            log=True,
+        )
         val.set_linestyle("--")
     ax_act.axhline(0.0, color="k", lw=0.6)
     ax_act.set(xlabel="epoch", ylabel="median over units of mean activation")
@@ -130,16 +151,29 @@ def moment_map_quiver(result):
 
     m = {k: np.asarray(v, dtype=float) for k, v in result.metrics.items()}
     fig, ax = plt.subplots(figsize=(6, 4.6), layout="constrained")
-    q = ax.quiver(m["mu"], m["nu"], m["g_mu"] - m["mu"], m["g_nu"] - m["nu"],
-                  m["spectral_norm_grid"], angles="xy", cmap="viridis")
+    q = ax.quiver(
+        m["mu"],
+        m["nu"],
+        m["g_mu"] - m["mu"],
+        m["g_nu"] - m["nu"],
+        m["spectral_norm_grid"],
+        angles="xy",
+        cmap="viridis",
+    )
     fig.colorbar(q, ax=ax, label="spectral norm of the Jacobian")
     mu0, nu0 = (round(v, 6) + 0.0 for v in result.summary["fixed_point"])  # no "-0.000"
-    ax.plot([mu0], [nu0], "r*", ms=14,
-            label=f"fixed point ({mu0:.3f}, {nu0:.3f}), norm {result.summary['spectral_norm']:.4f}")
+    ax.plot(
+        [mu0],
+        [nu0],
+        "r*",
+        ms=14,
+        label=f"fixed point ({mu0:.3f}, {nu0:.3f}), norm {result.summary['spectral_norm']:.4f}",
+    )
     ax.set(xlabel=r"$\mu$ (mean of the inputs)", ylabel=r"$\nu$ (variance of the inputs)")
     ax.legend(loc="upper right", fontsize=8)
-    fig.suptitle(r"SELU moment map $g$ at $\omega = 0$, $\tau = 1$ (analytic, float64)",
-                 fontsize=10)
+    fig.suptitle(
+        r"SELU moment map $g$ at $\omega = 0$, $\tau = 1$ (analytic, float64)", fontsize=10
+    )
     return fig
 
 
@@ -170,8 +204,9 @@ def moments_through_depth(result):
     ax_m.legend(fontsize=8)
     for ax in (ax_m, ax_v):
         ax.grid(alpha=0.3)
-    fig.suptitle(f"Moments through depth at initialization (MNIST inputs): {result.label}",
-                 fontsize=10)
+    fig.suptitle(
+        f"Moments through depth at initialization (MNIST inputs): {result.label}", fontsize=10
+    )
     return fig
 
 
@@ -194,14 +229,20 @@ def depth_loss_curves(result):
     depths = sorted({int(k.split("/")[2]) for k in loss})
     nets = result.config.get("nets") or ["snn", "bn"]
     colors = dict(zip(depths, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.8),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(datasets), figsize=(5 * len(datasets), 3.8), layout="constrained", squeeze=False
+    )
     for ax, ds in zip(axes[0], datasets):
         for net, depth in ((n, d) for n in nets for d in depths):
             runs = loss[f"{ds}/{net}/{depth}"]
-            line = seed_band(ax, np.arange(len(runs[0])), runs, color=colors[depth],
-                             label=f"{'SNN' if net == 'snn' else 'BatchNorm'} depth {depth}",
-                             log=True)
+            line = seed_band(
+                ax,
+                np.arange(len(runs[0])),
+                runs,
+                color=colors[depth],
+                label=f"{'SNN' if net == 'snn' else 'BatchNorm'} depth {depth}",
+                log=True,
+            )
             if net != "snn":
                 line.set_linestyle("--")
         ax.set(xlabel="epoch", ylabel="training-set cross-entropy", title=ds)
@@ -227,8 +268,9 @@ def accuracy_comparison(result):
 
     acc = result.summary["test_accuracy"]
     datasets = result.config.get("datasets") or list(dict.fromkeys(k.split("/")[0] for k in acc))
-    fig, axes = plt.subplots(1, len(datasets), figsize=(4 * len(datasets), 3.2),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(datasets), figsize=(4 * len(datasets), 3.2), layout="constrained", squeeze=False
+    )
     for ax, ds in zip(axes[0], datasets):
         nets = result.config.get("nets") or [k.split("/")[1] for k in acc if k.startswith(f"{ds}/")]
         keys = [f"{ds}/{n}" for n in nets]
@@ -246,8 +288,12 @@ def accuracy_comparison(result):
 
 # --- chapter "Weight normalization" ----------------------------------------------------------
 
-_PARAM_LABELS = {"normal": "normal param.", "weight_norm": "weight norm",
-                 "batch_norm": "batch norm", "weight_norm_mean_only": "WN + mean-only BN"}
+_PARAM_LABELS = {
+    "normal": "normal param.",
+    "weight_norm": "weight norm",
+    "batch_norm": "batch norm",
+    "weight_norm_mean_only": "WN + mean-only BN",
+}
 
 
 def weight_norm_curves(result):
@@ -272,10 +318,12 @@ def weight_norm_curves(result):
         hs = histories[p]
         epochs = hs[0]["epoch"]
         label = _PARAM_LABELS.get(p, p)
-        seed_band(ax_tr, epochs, [100 * (1 - np.asarray(h["train_accuracy"])) for h in hs],
-                  label=label)
-        seed_band(ax_te, epochs, [100 * (1 - np.asarray(h["test_accuracy"])) for h in hs],
-                  label=label)
+        seed_band(
+            ax_tr, epochs, [100 * (1 - np.asarray(h["train_accuracy"])) for h in hs], label=label
+        )
+        seed_band(
+            ax_te, epochs, [100 * (1 - np.asarray(h["test_accuracy"])) for h in hs], label=label
+        )
     ax_tr.set(xlabel="epoch", ylabel="training error (%)")
     ax_te.set(xlabel="epoch", ylabel="test error (%)")
     for ax in (ax_tr, ax_te):
@@ -306,8 +354,14 @@ def preactivation_std_plot(stats: dict, *, title: str = ""):
         for ax, key in ((ax_sd, "std"), (ax_mu, "mean")):
             vals = [np.asarray(r[key]) for r in rows]
             (line,) = ax.plot(layers, [np.median(v) for v in vals], marker="o", label=label)
-            ax.fill_between(layers, [v.min() for v in vals], [v.max() for v in vals],
-                            color=line.get_color(), alpha=0.2, lw=0)
+            ax.fill_between(
+                layers,
+                [v.min() for v in vals],
+                [v.max() for v in vals],
+                color=line.get_color(),
+                alpha=0.2,
+                lw=0,
+            )
     ax_sd.set(xlabel="layer", ylabel="pre-activation std per unit", yscale="log")
     ax_mu.set(xlabel="layer", ylabel="pre-activation mean per unit")
     for ax in (ax_sd, ax_mu):
@@ -335,8 +389,9 @@ def gradient_lines(result):
     import matplotlib.pyplot as plt
 
     x, lines = np.asarray(result.metrics["x"]), result.metrics["gradients"]
-    fig, axes = plt.subplots(1, len(lines), figsize=(2.3 * len(lines), 2.4), layout="constrained",
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(lines), figsize=(2.3 * len(lines), 2.4), layout="constrained", squeeze=False
+    )
     for ax, line in zip(axes[0], lines):
         name, g = line["name"], line["gradient"]
         ax.plot(x, g, lw=0.8)
@@ -360,8 +415,14 @@ def gradient_autocorrelation(result):
     import matplotlib.pyplot as plt
 
     fams = result.metrics["families"]
-    fig, axes = plt.subplots(1, len(fams), figsize=(3.3 * len(fams), 2.8), layout="constrained",
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(fams),
+        figsize=(3.3 * len(fams), 2.8),
+        layout="constrained",
+        sharey=True,
+        squeeze=False,
+    )
     for ax, (name, fam) in zip(axes[0], fams.items()):
         colors = plt.cm.viridis(np.linspace(0, 0.9, len(fam["depths"])))
         for depth, acf, color in zip(fam["depths"], fam["acf"], colors):
@@ -393,17 +454,22 @@ def correlation_vs_depth(result):
         d = np.asarray(fam["depths"], float)
         c, se = np.asarray(fam["correlation"]), np.asarray(fam["stderr"])
         line = ax_lin.errorbar(d, c, yerr=se, marker="o", ms=3, capsize=2, label=name)[0]
-        ax_log.errorbar(d, np.abs(c), yerr=se, marker="o", ms=3, capsize=2,
-                        color=line.get_color())
+        ax_log.errorbar(d, np.abs(c), yerr=se, marker="o", ms=3, capsize=2, color=line.get_color())
         grid = np.geomspace(1, d.max(), 100)
-        theory = 2.0 ** -grid if fam["beta"] is None else np.minimum(
-            1, 1 / (fam["beta"] * np.sqrt(grid)))
+        theory = (
+            2.0**-grid if fam["beta"] is None else np.minimum(1, 1 / (fam["beta"] * np.sqrt(grid)))
+        )
         for ax in (ax_lin, ax_log):
             ax.plot(grid, theory, ls=":", color=line.get_color())
     ax_lin.axhline(0, color="gray", lw=0.5)
     ax_lin.set(xscale="log", xlabel="depth L", ylabel="gradient correlation (neighbours)")
-    ax_log.set(xscale="log", yscale="log", ylim=(1e-3, 1.5), xlabel="depth L",
-               ylabel="|correlation| (dotted: theory)")
+    ax_log.set(
+        xscale="log",
+        yscale="log",
+        ylim=(1e-3, 1.5),
+        xlabel="depth L",
+        ylabel="|correlation| (dotted: theory)",
+    )
     ax_lin.legend(fontsize=7)
     fig.suptitle(f"Correlation of gradients at neighbouring inputs: {result.label}", fontsize=10)
     return fig
@@ -422,22 +488,29 @@ def coactivation_vs_distance(result):
     import matplotlib.pyplot as plt
 
     nets = result.metrics["coactivation"]
-    fig, axes = plt.subplots(1, len(nets), figsize=(4.5 * len(nets), 3), layout="constrained",
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(nets), figsize=(4.5 * len(nets), 3), layout="constrained", sharey=True, squeeze=False
+    )
     for ax, (name, net) in zip(axes[0], nets.items()):
         co = np.asarray(net["coactive"])
         dist = np.asarray(net["distance"], float)
         layers = sorted({0, len(co) // 2, len(co) - 1})
         for i in layers:
-            ax.plot(dist[1:], co[i, 1:], marker="o", ms=3,
-                    label=f"layer {i + 1} (active {net['active'][i]:.2f})")
+            ax.plot(
+                dist[1:],
+                co[i, 1:],
+                marker="o",
+                ms=3,
+                label=f"layer {i + 1} (active {net['active'][i]:.2f})",
+            )
         ax.axhline(0.25, color="gray", ls=":", lw=1)
         ax.axhline(0.5, color="gray", ls="--", lw=1)
         ax.set(xscale="log", title=name, xlabel="input distance |x - x'|")
         ax.legend(fontsize=7)
     axes[0, 0].set_ylabel("fraction co-active")
-    fig.suptitle(f"Co-activation against distance (dotted 1/4, dashed 1/2): {result.label}",
-                 fontsize=10)
+    fig.suptitle(
+        f"Co-activation against distance (dotted 1/4, dashed 1/2): {result.label}", fontsize=10
+    )
     return fig
 
 
@@ -461,8 +534,13 @@ def depth_sweep(result):
         ax_d.plot([int(d) for d in depths], np.mean(finals, 1), "o", color=line.get_color())
         deepest = by_depth[depths[-1]]
         curves = [100 * np.asarray(h["test_accuracy"]) for h in deepest]
-        seed_band(ax_c, deepest[0]["epoch"], curves, label=f"{family}, L={depths[-1]}",
-                  color=line.get_color())
+        seed_band(
+            ax_c,
+            deepest[0]["epoch"],
+            curves,
+            label=f"{family}, L={depths[-1]}",
+            color=line.get_color(),
+        )
     ax_d.set(xlabel="depth (hidden layers)", ylabel="final test accuracy (%)")
     ax_c.set(xlabel="epoch", ylabel="test accuracy (%)")
     for ax in (ax_d, ax_c):
@@ -508,16 +586,26 @@ def variant_accuracy(result, *, reference: dict | None = None):
     import matplotlib.pyplot as plt
 
     tasks = list(result.metrics)
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4.6 * len(tasks), 3.4),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(tasks), figsize=(4.6 * len(tasks), 3.4), layout="constrained", squeeze=False
+    )
     for ax, task in zip(axes[0], tasks):
         for variant, hs in result.metrics[task].items():
-            seed_band(ax, hs[0]["epoch"], [100 * np.asarray(h["test_accuracy"]) for h in hs],
-                      label=variant.replace("_", " + "))
+            seed_band(
+                ax,
+                hs[0]["epoch"],
+                [100 * np.asarray(h["test_accuracy"]) for h in hs],
+                label=variant.replace("_", " + "),
+            )
         for name, value in (reference or {}).get(task, {}).items():
             ax.axhline(value, ls=":", lw=1, color="k")
-            ax.annotate(f"tutorial {name} {value:g}", (0.02, value), xycoords=("axes fraction",
-                        "data"), fontsize=7, va="bottom")
+            ax.annotate(
+                f"tutorial {name} {value:g}",
+                (0.02, value),
+                xycoords=("axes fraction", "data"),
+                fontsize=7,
+                va="bottom",
+            )
         ax.set(title=task, xlabel="epoch", ylabel="test accuracy (%)")
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
@@ -535,13 +623,20 @@ def fixed_point_maps(result):
 
     means, variances = np.asarray(result.metrics["means"]), np.asarray(result.metrics["variances"])
     conventions = result.config["conventions"]
-    fig, axes = plt.subplots(len(conventions), 3, figsize=(12, 3.3 * len(conventions)),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        len(conventions),
+        3,
+        figsize=(12, 3.3 * len(conventions)),
+        layout="constrained",
+        squeeze=False,
+    )
     from matplotlib.colors import LogNorm
 
-    panels = [("alpha", r"$\alpha$ (blank: none)", "viridis", None),
-              ("spectral_norm", r"spectral norm of $\mathcal{J}$", "coolwarm", (0.4, 1.6)),
-              ("basin", "basin (fraction of starts)", "magma", (0, 1))]
+    panels = [
+        ("alpha", r"$\alpha$ (blank: none)", "viridis", None),
+        ("spectral_norm", r"spectral norm of $\mathcal{J}$", "coolwarm", (0.4, 1.6)),
+        ("basin", "basin (fraction of starts)", "magma", (0, 1)),
+    ]
     for row, convention in zip(axes, conventions):
         for ax, (key, title, cmap, lim) in zip(row, panels):
             z = np.asarray(result.metrics[convention][key], dtype=float).T
@@ -551,8 +646,12 @@ def fixed_point_maps(result):
             if key == "spectral_norm" and np.nanmin(z) < 1 < np.nanmax(z):
                 ax.contour(means, variances, z, levels=[1.0], colors="k", linewidths=1)
             ax.plot([0], [1], "k*", ms=9)
-            ax.set(yscale="log", xlabel="target mean", ylabel="target variance",
-                   title=f"{convention.replace('_', ' ')}: {title}")
+            ax.set(
+                yscale="log",
+                xlabel="target mean",
+                ylabel="target variance",
+                title=f"{convention.replace('_', ' ')}: {title}",
+            )
             ax.title.set_fontsize(9)
     fig.suptitle(f"SELU fixed points (star: (0, 1)): {result.label}", fontsize=10)
     return fig
@@ -581,8 +680,11 @@ def fixed_point_depth_curves(result):
     axes[1].legend(fontsize=7, loc="upper left")
     for ax in axes:
         ax.grid(alpha=0.3)
-    fig.suptitle(f"width {result.config['width']}, inputs N({result.config['input_mean']:g}, "
-                 f"{result.config['input_var']:g}): {result.label}", fontsize=10)
+    fig.suptitle(
+        f"width {result.config['width']}, inputs N({result.config['input_mean']:g}, "
+        f"{result.config['input_var']:g}): {result.label}",
+        fontsize=10,
+    )
     return fig
 
 
@@ -594,8 +696,9 @@ def fixed_point_training_curves(result):
     import matplotlib.pyplot as plt
 
     tasks = list(result.metrics)
-    fig, axes = plt.subplots(len(tasks), 2, figsize=(9, 3.2 * len(tasks)),
-                             layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        len(tasks), 2, figsize=(9, 3.2 * len(tasks)), layout="constrained", squeeze=False
+    )
     for row, task in zip(axes, tasks):
         depth = max(result.metrics[task], key=int)
         for label, hs in result.metrics[task][depth].items():

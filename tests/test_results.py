@@ -28,9 +28,7 @@ def test_save_load_round_trip(tmp_path):
     assert back.metrics["curve"] == [0.0, 1.0, 2.0]
     assert back.config == r.config and back.seeds == [0, 1]
     assert back.environment["jax"] and back.environment["backend"] == "cpu"
-    assert (
-        back.label == "small profile, 2 seeds (0-1), CPU, %d cores" % back.environment["cpu_count"]
-    )
+    assert back.label == f"small profile, 2 seeds (0-1), CPU, {back.environment['cpu_count']} cores"
 
 
 def test_config_hash_is_stable_and_sensitive():

@@ -50,7 +50,8 @@ def default_profile() -> str:
     import jax
 
     profile = os.environ.get("NORMLAB_PROFILE") or (
-        "small" if jax.default_backend() == "cpu" else "full")
+        "small" if jax.default_backend() == "cpu" else "full"
+    )
     if profile not in PROFILES:
         raise ValueError(f"NORMLAB_PROFILE={profile!r}; allowed: {', '.join(PROFILES)}")
     return profile
