@@ -28,6 +28,7 @@ __all__ = [
     "moment_map_quiver",
     "moments_through_depth",
     "preactivation_std_plot",
+    "scorecard_chart",
     "seed_band",
     "weight_norm_curves",
 ]
@@ -711,4 +712,34 @@ def fixed_point_training_curves(result):
             ax.grid(alpha=0.3)
     axes[0][1].legend(title="target (mean, var)", fontsize=8)
     fig.suptitle(result.label, fontsize=10)
+    return fig
+
+
+def scorecard_chart(table: list[dict]):
+    """Claims per chapter, stacked by status, from :func:`normlab.scorecard.rows`.
+
+    Example:
+        >>> fig = scorecard_chart([{"chapter": "A", "status": "reproduced"},
+        ...                        {"chapter": "A", "status": "partly"}])
+        >>> len(fig.axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+
+    from normlab.scorecard import STATUSES
+
+    chapters = list(dict.fromkeys(row["chapter"] for row in table))
+    colors = {"reproduced": "tab:green", "partly": "tab:orange", "not reproduced": "tab:red"}
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(chapters)), layout="constrained")
+    left = np.zeros(len(chapters))
+    for status in STATUSES:
+        counts = np.array(
+            [sum(r["chapter"] == c and r["status"] == status for r in table) for c in chapters]
+        )
+        ax.barh(chapters, counts, left=left, color=colors[status], label=status)
+        left += counts
+    ax.invert_yaxis()
+    ax.set_xlabel("checked claims")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="lower right", fontsize=8)
     return fig
