@@ -66,11 +66,17 @@ def table(rows: list[dict], columns: list[str]) -> str:
 
 
 def save(name: str, payload: dict) -> Path:
-    """Write a benchmark's numbers (with the environment) to book/results/benchmarks/NAME.json."""
+    """Write a benchmark's numbers (with the environment) to book/results/benchmarks/NAME.json.
+
+    On a GPU the file is NAME_gpu.json, so a GPU run never overwrites the CPU figures.
+    """
+    import jax
+
     from normlab.results import environment
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+    suffix = "" if jax.default_backend() == "cpu" else f"_{jax.default_backend()}"
+    path = RESULTS / f"{name}{suffix}.json"
     payload = {
         "benchmark": name,
         "environment": environment(),
@@ -88,6 +94,22 @@ def torch_or_none():
     except ImportError:
         return None
     return torch
+
+
+def torch_device(torch) -> str:
+    """``"cuda"`` when JAX runs on a GPU and PyTorch sees one, else ``"cpu"`` (2 threads)."""
+    import jax
+
+    if jax.default_backend() == "gpu" and torch.cuda.is_available():
+        return "cuda"
+    torch.set_num_threads(2)
+    return "cpu"
+
+
+def torch_sync(torch, device: str) -> None:
+    """Wait for PyTorch's queued GPU work, so a timed call ends when its steps are done."""
+    if device == "cuda":
+        torch.cuda.synchronize()
 
 
 def _fmt(v) -> str:

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from _harness import interleaved, save, table, torch_or_none
+from _harness import interleaved, save, table, torch_device, torch_or_none, torch_sync
 from flax import nnx
 
 from normlab import train
@@ -88,7 +88,10 @@ def normlab_runner(model, x, y, batch, steps):
             pass
 
     def run():
-        loss, _ = loop.step_epoch(keys, xs, ys, steps, batch, Bar())
+        if train.uses_scan(model):  # what fit does: scanned on a GPU, stepped on XLA:CPU
+            loss, _ = loop.scan_epoch(keys, xs, ys, steps, batch)
+        else:
+            loss, _ = loop.step_epoch(keys, xs, ys, steps, batch, Bar())
         loss.block_until_ready()
         return steps
 
@@ -97,7 +100,7 @@ def normlab_runner(model, x, y, batch, steps):
 
 def torch_runner(torch, widths, norm, x, y, batch, steps):
     nn = torch.nn
-    torch.set_num_threads(2)
+    device = torch_device(torch)
     chans, layers = [3, *widths], []
     for a, b in zip(chans[:-1], chans[1:]):
         conv = nn.Conv2d(a, b, 3, padding=1, bias=norm != "batch")
@@ -105,10 +108,10 @@ def torch_runner(torch, widths, norm, x, y, batch, steps):
         if norm == "batch":
             layers.append(nn.BatchNorm2d(b))
         layers += [nn.ReLU(), nn.MaxPool2d(2)]
-    model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(widths[-1] * 16, 10))
+    model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(widths[-1] * 16, 10)).to(device)
     opt = torch.optim.Adam(model.parameters(), 1e-3)
-    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
-    yt = torch.from_numpy(y).long()
+    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).to(device)
+    yt = torch.from_numpy(y).long().to(device)
 
     def run():
         for i in range(steps):
@@ -117,6 +120,7 @@ def torch_runner(torch, widths, norm, x, y, batch, steps):
             loss = nn.functional.cross_entropy(model(xt[rows]), yt[rows])
             loss.backward()
             opt.step()
+        torch_sync(torch, device)
         return steps
 
     return run

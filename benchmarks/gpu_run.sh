@@ -1,30 +1,74 @@
 #!/usr/bin/env bash
-# One GPU, one run of at most 10 minutes: the speed benchmarks and every experiment's full
-# profile, all written under one folder ($OUT, default gpu-results/).
+# One GPU, at most 10 minutes: the speed benchmarks, then every experiment's full profile,
+# all written under one folder ($OUT, default gpu-results/).
 #
-#   bash benchmarks/gpu_run.sh                 # on a machine with one NVIDIA GPU
+#   bash benchmarks/gpu_run.sh              # both parts
+#   bash benchmarks/gpu_run.sh bench        # mlp_throughput.py, convnet.py, selu_vs_bn.py
+#   bash benchmarks/gpu_run.sh experiments  # the full profiles, BUDGET seconds in all
 #
-# Needs the datasets in $NORMLAB_DATA_DIR (default: data/ in the repository, an ignored folder:
-# MNIST's IDX files and a cifar-10-batches-py/ folder). Each step is bounded by `timeout`, so a
-# slow experiment cannot take the others' time; results already in $OUT are kept (resumable).
+# Needs the datasets in $NORMLAB_DATA_DIR (default: data/ in the repository, an ignored
+# folder: MNIST's IDX files and a cifar-10-batches-py/ folder). The experiments run JOBS at
+# a time (default 6; small networks leave a GPU mostly idle, and XLA compiles on the CPU
+# cores), longest first, each stopped at the shared deadline, so one slow experiment cannot
+# take the others' time; each Result is written to $RESULTS (default $OUT/results) as soon
+# as it is done, and $OUT/results.tgz is remade from that folder after each one. Wall times in those Results are therefore
+# times on a shared GPU. Copy the JSON files into book/results/ to publish them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-gpu-results}"
-mkdir -p "$OUT/results"
-export NORMLAB_DATA_DIR="${NORMLAB_DATA_DIR:-$PWD/data}" CI=true
-export NORMLAB_CACHE_DIR="$OUT/cache"
+PY="${PYTHON:-python3}"
+BUDGET="${BUDGET:-480}"
+JOBS="${JOBS:-6}"
+RESULTS="${RESULTS:-$OUT/results}"
+mkdir -p "$OUT" "$RESULTS"
+export NORMLAB_DATA_DIR="${NORMLAB_DATA_DIR:-$PWD/data}" CI=true PYTHONUNBUFFERED=1
+export NORMLAB_CACHE_DIR="${NORMLAB_CACHE_DIR:-/tmp/normlab-cache}"
+export XLA_PYTHON_CLIENT_PREALLOCATE=false # several processes share the GPU's memory
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
-if ! python -c "import jax; assert jax.default_backend() == 'gpu'" 2>/dev/null; then
-  pip install -q -e . "jax[cuda12]" >"$OUT/install.log" 2>&1
-fi
-python -c "import jax; print(jax.devices())" | tee -a "$OUT/gpu.txt"
+bench() {
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+  "$PY" -c "import jax, flax, optax; print('jax', jax.__version__, 'flax', flax.__version__,
+'optax', optax.__version__, jax.devices())" | tee -a "$OUT/gpu.txt"
+  timeout 150 "$PY" benchmarks/mlp_throughput.py --repeats 3 2>&1 | tee "$OUT/mlp_throughput.txt"
+  timeout 100 "$PY" benchmarks/convnet.py --repeats 3 2>&1 | tee "$OUT/convnet.txt"
+  cp book/results/benchmarks/*_gpu.json "$OUT/" 2>/dev/null
+  timeout 90 "$PY" benchmarks/selu_vs_bn.py --epochs 2 --out "$OUT/selu_vs_bn_step_time_gpu.json" \
+    >/dev/null
+}
 
-# Speed first (a few minutes), then the full profiles in the time that is left.
-timeout 150 python benchmarks/mlp_throughput.py --repeats 3 | tee "$OUT/mlp_throughput.txt"
-timeout 90 python benchmarks/convnet.py --repeats 3 | tee "$OUT/convnet.txt"
-cp -r book/results/benchmarks "$OUT/" 2>/dev/null
+# Longest first (estimated), so the short ones fill in behind them.
+EXPERIMENTS="${EXPERIMENTS:-looks_linear snn_depth fixed_point_training shattered_gradients weight_norm_cifar
+elu_mnist selu_vs_bn alpha_dropout fixed_point_map snn_moments_depth fixed_point_depth
+alpha_dropout_moments mlp_mnist snn_moment_map}"
 
-timeout 330 python -m normlab reproduce --profile full --out "$OUT/results" --quiet \
-  2>&1 | tee "$OUT/reproduce.txt"
-echo "done: $(ls "$OUT/results" | wc -l) result files in $OUT/results"
+one() { # NAME DEADLINE: run NAME's full profile until the epoch-second DEADLINE
+  local name=$1 left=$(($2 - $(date +%s))) start rc
+  if ((left < 20)); then
+    echo "$name skipped: ${left} s left" | tee -a "$OUT/experiments.txt"
+    return
+  fi
+  start=$(date +%s)
+  timeout "$left" "$PY" -m normlab reproduce --profile full --only "$name" \
+    --out "$RESULTS" --quiet >"$RESULTS/$name.log" 2>&1
+  rc=$?
+  echo "$name rc=$rc $(($(date +%s) - start)) s" | tee -a "$OUT/experiments.txt"
+  tar -czf "$OUT/results.tgz.$name" -C "$RESULTS" . && mv "$OUT/results.tgz.$name" "$OUT/results.tgz"
+}
+export -f one
+export OUT PY RESULTS
+
+experiments() {
+  local deadline=$(($(date +%s) + BUDGET))
+  # Decode the datasets once, so the parallel jobs only read the cache.
+  "$PY" -c "from normlab import data; data.load('mnist'); data.load('cifar10')" || return 1
+  echo $EXPERIMENTS | tr ' ' '\n' | xargs -P "$JOBS" -I{} bash -c "one {} $deadline"
+  echo "done: $(ls "$RESULTS"/*.json 2>/dev/null | wc -l) result files in $RESULTS"
+}
+
+case "${1:-all}" in
+  bench) bench ;;
+  experiments) experiments ;;
+  all) bench && experiments ;;
+  *) echo "usage: $0 [bench|experiments|all]" >&2 && exit 2 ;;
+esac

@@ -19,7 +19,15 @@ import argparse
 import jax
 import numpy as np
 import optax
-from _harness import interleaved, matmul_gflops, save, table, torch_or_none
+from _harness import (
+    interleaved,
+    matmul_gflops,
+    save,
+    table,
+    torch_device,
+    torch_or_none,
+    torch_sync,
+)
 from flax import nnx
 
 from normlab import train
@@ -79,15 +87,15 @@ def naive_flax_runner(make, x, y, batch, steps, seeds, lr):
 
 def torch_runner(torch, sizes, act, x, y, batch, steps, seeds, lr):
     nn = torch.nn
-    torch.set_num_threads(2)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y).long()
+    device = torch_device(torch)
+    xt, yt = torch.from_numpy(x).to(device), torch.from_numpy(y).long().to(device)
     runs = []
     for s in range(seeds):
         torch.manual_seed(s)
         layers = []
         for a, b in zip(sizes[:-2], sizes[1:-1]):
             layers += [nn.Linear(a, b), act()]
-        model = nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
+        model = nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1])).to(device)
         runs.append((model, torch.optim.SGD(model.parameters(), lr=lr)))
 
     def run():
@@ -98,6 +106,7 @@ def torch_runner(torch, sizes, act, x, y, batch, steps, seeds, lr):
                 loss = nn.functional.cross_entropy(out, yt[i * batch : (i + 1) * batch])
                 loss.backward()
                 opt.step()
+        torch_sync(torch, device)
         return steps * seeds
 
     return run

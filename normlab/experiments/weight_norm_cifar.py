@@ -42,9 +42,12 @@ FULL = {
     "init_batch": 500,
     "lr": 0.003,
     "batch_size": 100,
-    "epochs": 200,
-    "decay_start_epoch": 100,
-    "seeds": [0, 1, 2],
+    # The paper trains 200 epochs (decay from 100) over 3 seeds: hours on one GPU. The full
+    # profile keeps its network, data, ZCA and optimizer but trains 10 epochs, one seed, to
+    # fit the GPU script's 10-minute run; its errors are therefore higher than the paper's.
+    "epochs": 10,
+    "decay_start_epoch": 5,
+    "seeds": [0],
 }
 SMALL = {
     "width": 0.125,
