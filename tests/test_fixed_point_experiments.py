@@ -80,22 +80,32 @@ def test_fixed_point_depth_smoke():
     assert np.asarray(r.metrics["moments"]).shape == (1, 1, 3, 2)
 
 
+TINY_TRAINING = {
+    "tasks": ["mnist"],
+    "targets": [[0.0, 4.0]],
+    "depths": [2],
+    "width": 16,
+    "num_train": 256,
+    "num_test": 128,
+    "epochs": 1,
+}
+
+
 def test_training_experiments_smoke(with_data):
+    r = normlab.run_experiment(
+        "fixed_point_training", seeds=[0], use_cache=False, overrides=TINY_TRAINING
+    )
+    assert 0.0 <= r.summary["mnist"]["2"]["(0, 4)"][0] <= 1.0
+    assert r.summary["diverged"] == {}
     r = normlab.run_experiment(
         "fixed_point_training",
         seeds=[0],
         use_cache=False,
-        overrides={
-            "tasks": ["mnist"],
-            "targets": [[0.0, 4.0]],
-            "depths": [2],
-            "width": 16,
-            "num_train": 256,
-            "num_test": 128,
-            "epochs": 1,
-        },
+        overrides={**TINY_TRAINING, "lr": 1e30},
     )
-    assert 0.0 <= r.summary["mnist"]["2"]["(0, 4)"][0] <= 1.0
+    # a diverged target is recorded with its step, and the sweep still returns a Result
+    assert "(0, 4)" not in r.summary["mnist"]["2"]
+    assert "loss is nan at epoch 1, step" in r.summary["diverged"]["mnist/2/(0, 4)"]
     r = normlab.run_experiment(
         "alpha_dropout",
         seeds=[0],
