@@ -26,7 +26,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Result", "config_hash", "environment", "load", "run_experiment", "save"]
+__all__ = [
+    "Result",
+    "committed",
+    "committed_file",
+    "config_hash",
+    "environment",
+    "load",
+    "run_experiment",
+    "save",
+]
 
 
 @dataclass
@@ -81,6 +90,41 @@ def save(result: Result, path: str | os.PathLike) -> Path:
 def load(path: str | os.PathLike) -> Result:
     """Read a :class:`Result` written by :func:`save`."""
     return Result.from_json(Path(path).read_text())
+
+
+def committed(
+    name: str, profile: str = "full", *, folder: str | os.PathLike | None = None
+) -> Result | None:
+    """The Result of experiment ``name`` at ``profile`` committed with the book, or None.
+
+    ``python -m normlab reproduce`` writes ``NAME-PROFILE.json`` into the book's
+    ``results/`` folder; the chapters show these beside their live run. Looked
+    up as :func:`committed_file` looks.
+
+    Example:
+        >>> committed("mlp_mnist", folder="no/such/folder") is None
+        True
+    """
+    path = committed_file(f"{name}-{profile}.json", folder=folder)
+    return None if path is None else load(path)
+
+
+def committed_file(filename: str, *, folder: str | os.PathLike | None = None) -> Path | None:
+    """The path of ``filename`` among the book's committed results, or None if absent.
+
+    Looked up in ``folder`` if given, else in ``results/`` under the working
+    directory (where a chapter runs) and then ``book/results/`` (the
+    repository root).
+
+    Example:
+        >>> committed_file("norm_step_time.json", folder="no/such/folder") is None
+        True
+    """
+    folders = [Path(folder)] if folder is not None else [Path("results"), Path("book", "results")]
+    for f in folders:
+        if (f / filename).is_file():
+            return f / filename
+    return None
 
 
 def config_hash(name: str, config: dict, seeds: list[int]) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 
 from normlab.results import Result
 
-__all__ = ["CLAIMS", "STATUSES", "Claim", "markdown", "rows", "timing_row"]
+__all__ = ["CLAIMS", "STATUSES", "Claim", "committed_rows", "markdown", "rows", "timing_row"]
 
 STATUSES = ("reproduced", "partly", "not reproduced")
 
@@ -46,7 +46,7 @@ def _mean(values) -> float:
 def _elu_loss(r: Result):
     final = {a: _mean(v) for a, v in r.summary["final_train_loss"].items()}
     best = min(final, key=final.get)
-    text = ", ".join(f"{a} {v:.3f}" for a, v in sorted(final.items(), key=lambda kv: kv[1]))
+    text = ", ".join(f"{a} {v:.3g}" for a, v in sorted(final.items(), key=lambda kv: kv[1]))
     return f"final training loss: {text}", "reproduced" if best == "elu" else "not reproduced"
 
 
@@ -221,31 +221,64 @@ def rows(
     """
     from normlab.results import load, run_experiment
 
-    results_dir = (
-        Path(results_dir)
-        if results_dir is not None
-        else (Path(__file__).resolve().parents[1] / "book" / "results")
-    )
+    results_dir = Path(results_dir) if results_dir is not None else _book_results()
     out = []
     for claim in CLAIMS:
         found = [run_experiment(claim.experiment, profile=profile, use_cache=use_cache)]
         full = results_dir / f"{claim.experiment}-full.json"
         if profile != "full" and full.is_file():
             found.append(load(full))
-        for result in found:
-            ours, status = claim.judge(result)
-            out.append(
-                {
-                    "chapter": claim.chapter,
-                    "claim": claim.claim,
-                    "paper": claim.paper,
-                    "ours": ours,
-                    "measured": result.label,
-                    "status": status,
-                }
-            )
+        out.extend(_row(claim, result) for result in found)
     out.append(timing_row(results_dir / "norm_step_time.json"))
     return out
+
+
+def committed_rows(
+    chapter: str | None = None, profile: str = "full", *, results_dir: str | Path | None = None
+) -> list[dict]:
+    """Rows for the Results committed in ``results_dir`` (default: the book's), nothing trained.
+
+    Only the claims of ``chapter`` if given; a claim whose experiment has no
+    committed Result gets a row that says so.
+
+    Example:
+        >>> rows = committed_rows("Weight normalization", results_dir="no/such/folder")
+        >>> rows[0]["status"]
+        'not run'
+    """
+    from normlab.results import committed
+
+    folder = results_dir if results_dir is not None else _book_results()
+    out = []
+    for claim in CLAIMS:
+        if chapter is not None and claim.chapter != chapter:
+            continue
+        result = committed(claim.experiment, profile, folder=folder)
+        if result is None:
+            out.append(
+                {
+                    **_row(claim, None),
+                    "ours": f"no committed {profile}-profile Result",
+                    "measured": "-",
+                    "status": "not run",
+                }
+            )
+        else:
+            out.append(_row(claim, result))
+    return out
+
+
+def _row(claim: Claim, result) -> dict:
+    """One table row: the claim, the paper's value, and (given a Result) ours and its status."""
+    row = {"chapter": claim.chapter, "claim": claim.claim, "paper": claim.paper}
+    if result is None:
+        return row
+    ours, status = claim.judge(result)
+    return {**row, "ours": ours, "measured": result.label, "status": status}
+
+
+def _book_results() -> Path:
+    return Path(__file__).resolve().parents[1] / "book" / "results"
 
 
 def markdown(table: list[dict]) -> str:
