@@ -11,7 +11,8 @@ their ratio are printed. Run it on a quiet machine; on XLA:CPU pin it with
 
 Usage::
 
-    python benchmarks/selu_vs_bn.py --dataset mnist --repeats 5
+    python benchmarks/selu_vs_bn.py --num-train 12800 --epochs 2 \\
+        --out book/results/selu_vs_bn_step_time.json      # what the chapter shows
     python benchmarks/selu_vs_bn.py --num-train 1024 --width 32 --epochs 1 --repeats 1  # smoke
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -28,6 +30,7 @@ import optax
 
 from normlab import data, train
 from normlab.experiments import selu_vs_bn
+from normlab.results import environment
 
 
 def steps_per_second(net: str, arrays: dict, args: argparse.Namespace, seed: int) -> float:
@@ -56,29 +59,45 @@ def steps_per_second(net: str, arrays: dict, args: argparse.Namespace, seed: int
     return args.epochs * steps / (time.perf_counter() - start)
 
 
+def measure(dataset: str, args: argparse.Namespace) -> dict:
+    """Median steps/s of both nets on ``dataset`` (interleaved) and the step-time ratio."""
+    arrays = data.prepare(dataset, num_train=args.num_train)
+    rates = {net: [] for net in selu_vs_bn.NETS}
+    for r in range(args.repeats):
+        for net in rates:  # interleaved, so drifts in machine load hit both alike
+            rates[net].append(steps_per_second(net, arrays, args, seed=r))
+    median = {net: float(np.median(v)) for net, v in rates.items()}
+    return {
+        "steps_per_s": median,
+        "all_steps_per_s": rates,
+        "time_ratio_relu_bn_over_selu": median["selu"] / median["relu_bn"],
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", default="mnist", choices=["mnist", "cifar10"])
+    p.add_argument(
+        "--datasets", nargs="+", default=["mnist", "cifar10"], choices=["mnist", "cifar10"]
+    )
     p.add_argument("--depth", type=int, default=8)
     p.add_argument("--width", type=int, default=512)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--num-train", type=int, default=None)
     p.add_argument("--epochs", type=int, default=3, help="timed epochs per measurement")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--out", type=Path, help="also write the numbers to this JSON file")
     args = p.parse_args(argv)
-    arrays = data.prepare(args.dataset, num_train=args.num_train)
-    rates = {net: [] for net in selu_vs_bn.NETS}
-    for r in range(args.repeats):
-        for net in rates:  # interleaved, so drifts in machine load hit both alike
-            rates[net].append(steps_per_second(net, arrays, args, seed=r))
     out = {
-        "device": jax.devices()[0].device_kind,
-        "config": vars(args),
-        "steps_per_s": {net: float(np.median(v)) for net, v in rates.items()},
-        "all_steps_per_s": rates,
+        "environment": environment(),
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        **{name: measure(name, args) for name in args.datasets},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    out["time_ratio_relu_bn_over_selu"] = out["steps_per_s"]["selu"] / out["steps_per_s"]["relu_bn"]
-    print(json.dumps(out, indent=1))
+    text = json.dumps(out, indent=1)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
     return out
 
 
