@@ -4,8 +4,11 @@ Three conv blocks (32/64/128 channels, 3x3, BatchNorm or weight norm, ReLU,
 2x2 max-pool) and a dense head, batch 128 of 32x32x3 inputs. On XLA:CPU a
 convolution's weight gradient is the slow part (inside a lax.scan body about
 69x slower still, jax-ml/jax#12868), so normlab steps convnets from Python
-there; this benchmark also measures a convolution written as patches + matmul
-(im2col), which turns the weight gradient into a matrix product.
+there. Three convolutions are measured: XLA's (``conv=xla``, Flax's
+default), patches + matmul for the whole layer (``conv=im2col``), and
+:func:`normlab.nn.conv_general_dilated` (``conv=normlab``: XLA's forward
+pass and input gradient, the weight gradient as one matrix product), the
+last also with the epoch scanned.
 
     python benchmarks/convnet.py           # about 3 minutes on 2 cores
     python benchmarks/convnet.py --quick   # tiny sizes: checks that it runs
@@ -23,6 +26,7 @@ from _harness import interleaved, save, table, torch_device, torch_or_none, torc
 from flax import nnx
 
 from normlab import train
+from normlab.nn.conv import conv_general_dilated
 
 
 class PatchConv(nnx.Module):
@@ -41,6 +45,10 @@ class PatchConv(nnx.Module):
         return patches @ self.kernel[...] + self.bias[...]
 
 
+# conv="xla": Flax's default; conv="normlab": the weight gradient as one matrix product
+_CONV_FNS = {"xla": {}, "normlab": {"conv_general_dilated": conv_general_dilated}}
+
+
 class ConvNet(nnx.Module):
     """conv-norm-relu-pool x 3, dense head; ``norm`` in batch / weight / none."""
 
@@ -50,11 +58,12 @@ class ConvNet(nnx.Module):
         chans = [3, *widths]
         self.convs, self.norms = nnx.List(), nnx.List()
         for a, b in zip(chans[:-1], chans[1:]):
-            layer = (
-                PatchConv(a, b, 3, rngs=rngs)
-                if conv == "im2col"
-                else nnx.Conv(a, b, (3, 3), use_bias=norm != "batch", rngs=rngs)
-            )
+            if conv == "im2col":
+                layer = PatchConv(a, b, 3, rngs=rngs)
+            else:
+                layer = nnx.Conv(
+                    a, b, (3, 3), use_bias=norm != "batch", rngs=rngs, **_CONV_FNS[conv]
+                )
             self.convs.append(WeightNorm(layer) if norm == "weight" else layer)
             self.norms.append(nnx.BatchNorm(b, rngs=rngs) if norm == "batch" else None)
         self.head = nnx.Linear(widths[-1] * 4 * 4, 10, rngs=rngs)  # 32x32 after 3 pools
@@ -78,8 +87,10 @@ def conv_flops(widths, batch, size=32):
     return total
 
 
-def normlab_runner(model, x, y, batch, steps):
+def normlab_runner(model, x, y, batch, steps, scan=None):
+    """Steps/s of normlab's loop; ``scan`` forces the scanned (True) or stepped (False) epoch."""
     loop = train._Loop([model], optax.adam(1e-3), None, 1000)
+    scan = train.uses_scan(model) if scan is None else scan
     xs, ys = jnp.asarray(x), jnp.asarray(y)
     keys = jnp.stack([jax.random.key(0)])
 
@@ -88,7 +99,7 @@ def normlab_runner(model, x, y, batch, steps):
             pass
 
     def run():
-        if train.uses_scan(model):  # what fit does: scanned on a GPU, stepped on XLA:CPU
+        if scan:  # by default what fit does: scanned on a GPU, stepped on XLA:CPU
             loss, _ = loop.scan_epoch(keys, xs, ys, steps, batch)
         else:
             loss, _ = loop.step_epoch(keys, xs, ys, steps, batch, Bar())
@@ -138,11 +149,15 @@ def main():
     torch = torch_or_none()
     variants = {}
     for norm in ("batch", "weight"):
-        for conv in ("xla", "im2col"):
+        for conv in ("xla", "im2col", "normlab"):
             model = ConvNet(widths, norm=norm, conv=conv, rngs=nnx.Rngs(0))
             variants[f"normlab {norm} norm, conv={conv}"] = normlab_runner(
                 model, x, y, batch, steps
             )
+        model = ConvNet(widths, norm=norm, conv="normlab", rngs=nnx.Rngs(0))
+        variants[f"normlab {norm} norm, conv=normlab, scanned"] = normlab_runner(
+            model, x, y, batch, steps, scan=True
+        )
         if torch is not None:
             variants[f"PyTorch eager {norm} norm"] = torch_runner(
                 torch, widths, norm, x, y, batch, steps
@@ -161,7 +176,7 @@ def main():
                 "vs PyTorch (same norm)": r / ref if ref else "PyTorch not installed",
             }
         )
-    for conv in ("xla", "im2col"):
+    for conv in ("xla", "im2col", "normlab"):
         b, w = rates[f"normlab batch norm, conv={conv}"], rates[f"normlab weight norm, conv={conv}"]
         rows.append({"variant": f"normlab step time BN / WN, conv={conv}", "steps/s": w / b})
     print(f"W3: ConvNet {widths}, batch {batch}, steps/s (median of interleaved rounds)")

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 from flax import nnx
 
 from normlab import activations, initializers
-from normlab.nn import MeanOnlyBatchNorm, WeightNorm
+from normlab.nn import MeanOnlyBatchNorm, WeightNorm, conv_general_dilated
 
 __all__ = [
     "MLP",
@@ -407,7 +407,15 @@ class ResNet(nnx.Module):
         init = initializers.get(kernel_init)
 
         def conv(a, b):
-            return nnx.Conv(a, b, (3, 3), padding="SAME", kernel_init=init, rngs=rngs)
+            return nnx.Conv(
+                a,
+                b,
+                (3, 3),
+                padding="SAME",
+                kernel_init=init,
+                conv_general_dilated=conv_general_dilated,
+                rngs=rngs,
+            )
 
         self.stem = conv(in_channels, width)
         self.blocks = nnx.List(
@@ -550,6 +558,7 @@ class ConvPoolCNNC(nnx.Module):
                 padding=pad,
                 use_bias=not normed,
                 kernel_init=kernel_init,
+                conv_general_dilated=conv_general_dilated,
                 rngs=rngs,
             )
             convs.append(WeightNorm(conv) if wn else conv)

@@ -74,9 +74,14 @@ class History:
 def uses_scan(model: nnx.Module, backend: str | None = None) -> bool:
     """Whether :func:`fit` runs an epoch as one ``lax.scan`` for this model.
 
-    True except for models with convolutions on the CPU backend, where a
-    scanned convolution weight gradient is about 69x slower (measured in
-    ``benchmarks/``; jax-ml/jax#12868).
+    True except for models with convolutions on the CPU backend. There
+    XLA's own convolution weight gradient is slow, inside a ``lax.scan`` body
+    about 69x slower still (jax-ml/jax#12868). With
+    :func:`normlab.nn.conv_general_dilated` (the library's models use it) a
+    scanned epoch is faster at steady state (``benchmarks/convnet.py``: 3.45
+    vs 2.79 steps/s) but compiles about 6 s longer per network, which the
+    short runs of the book's small profiles never win back; pass ``scan=True``
+    to :func:`fit` for long CPU runs.
     """
     backend = backend or jax.default_backend()
     has_conv = any(isinstance(m, nnx.Conv) for _, m in nnx.iter_graph(model))

@@ -24,7 +24,7 @@ from flax import nnx
 from normlab import activations, data, initializers
 from normlab.experiments import profile_config
 from normlab.experiments._training import train_classifier
-from normlab.nn.dropout import AlphaDropout
+from normlab.nn import AlphaDropout, conv_general_dilated
 from normlab.results import Result
 
 FULL = {
@@ -89,7 +89,17 @@ class TutorialNet(nnx.Module):
         c = in_shape[-1]
         self.convs = nnx.List([])
         for ch in channels:
-            self.convs.append(nnx.Conv(c, ch, (3, 3), padding="SAME", kernel_init=init, rngs=rngs))
+            self.convs.append(
+                nnx.Conv(
+                    c,
+                    ch,
+                    (3, 3),
+                    padding="SAME",
+                    kernel_init=init,
+                    conv_general_dilated=conv_general_dilated,
+                    rngs=rngs,
+                )
+            )
             c = ch
         h, w = in_shape[0] // 2 ** len(channels), in_shape[1] // 2 ** len(channels)
         sizes = [h * w * c, *hidden]
