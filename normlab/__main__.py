@@ -182,10 +182,8 @@ def _run(args) -> int:
     stem = args.out / f"{args.name}-{args.profile}"
     results.save(result, stem.with_suffix(".json"))
     written = [stem.with_suffix(".json")]
-    if "histories" in result.metrics:
-        fig = plotting.learning_curves(result)
-        fig.savefig(stem.with_suffix(".png"), dpi=120)
-        written.append(stem.with_suffix(".png"))
+    plotting.figure(result).savefig(stem.with_suffix(".png"), dpi=120)
+    written.append(stem.with_suffix(".png"))
     _print_summary(result)
     print("wrote " + ", ".join(str(p) for p in written))
     return 0

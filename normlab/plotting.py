@@ -13,6 +13,7 @@ __all__ = [
     "dropout_moments_depth",
     "fixed_point_depth_curves",
     "fixed_point_maps",
+    "figure",
     "fixed_point_training_curves",
     "variant_accuracy",
     "accuracy_comparison",
@@ -743,3 +744,37 @@ def scorecard_chart(table: list[dict]):
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="lower right", fontsize=8)
     return fig
+
+
+# experiment name -> the figure its chapter shows first
+_FIGURES = {
+    "mlp_mnist": learning_curves,
+    "elu_mnist": activation_curves,
+    "snn_moment_map": moment_map_quiver,
+    "snn_moments_depth": moments_through_depth,
+    "snn_depth": depth_loss_curves,
+    "selu_vs_bn": accuracy_comparison,
+    "alpha_dropout_moments": dropout_moments_depth,
+    "alpha_dropout": variant_accuracy,
+    "fixed_point_map": fixed_point_maps,
+    "fixed_point_depth": fixed_point_depth_curves,
+    "fixed_point_training": fixed_point_training_curves,
+    "shattered_gradients": gradient_lines,
+    "looks_linear": depth_sweep,
+    "weight_norm_cifar": weight_norm_curves,
+}
+
+
+def figure(result):
+    """The main figure of ``result``'s experiment (the one its chapter shows first).
+
+    Example:
+        >>> from normlab.results import Result
+        >>> h = {"epoch": [1, 2], "train_loss": [0.5, 0.3], "test_accuracy": [0.9, 0.95]}
+        >>> fig = figure(Result("mlp_mnist", "small", {}, [0], {"histories": [h]}))
+        >>> len(fig.axes)
+        2
+    """
+    if result.name not in _FIGURES:
+        raise ValueError(f"no figure for experiment {result.name!r}; known: {sorted(_FIGURES)}")
+    return _FIGURES[result.name](result)

@@ -1,5 +1,7 @@
 """Result JSON round trip and the config-hash cache of run_experiment."""
 
+from pathlib import Path
+
 import pytest
 
 from normlab import experiments, results
@@ -62,3 +64,17 @@ def test_unknown_names_are_rejected():
         results.run_experiment("mlp_mnist", overrides={"depht": 3})
     with pytest.raises(ValueError, match="unknown profile='huge'"):
         experiments.get("mlp_mnist").get_config("huge")
+
+
+def test_every_experiment_has_a_main_figure_and_committed_results_draw():
+    import matplotlib.pyplot as plt
+
+    from normlab import experiments, plotting
+    from normlab.results import committed
+
+    assert sorted(plotting._FIGURES) == experiments.names()
+    for name in experiments.names():  # the full-profile Results committed with the book
+        result = committed(name, folder=Path(__file__).parents[1] / "book" / "results")
+        if result is not None:
+            plotting.figure(result)
+            plt.close("all")
