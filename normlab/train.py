@@ -77,7 +77,7 @@ def uses_scan(model: nnx.Module, backend: str | None = None) -> bool:
     True except for models with convolutions on the CPU backend. There
     XLA's own convolution weight gradient is slow, inside a ``lax.scan`` body
     about 69x slower still (jax-ml/jax#12868). With
-    :func:`normlab.nn.conv_general_dilated` (the library's models use it) a
+    :func:`normlab.nn.conv.conv_general_dilated` (the library's models use it) a
     scanned epoch is faster at steady state (``benchmarks/convnet.py``: 3.45
     vs 2.79 steps/s) but compiles about 6 s longer per network, which the
     short runs of the book's small profiles never win back; pass ``scan=True``
