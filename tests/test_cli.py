@@ -70,3 +70,14 @@ def test_reproduce_writes_each_result_and_resumes(with_data, tmp_path, capsys, m
     assert saved.name == "mlp_mnist" and saved.profile == "small" and len(calls) == 1
     assert main(args) == 0 and len(calls) == 1  # resumable: the existing file is skipped
     assert "exists, skipped" in capsys.readouterr().out
+
+
+def test_reproduce_runs_experiments_in_parallel_processes(tmp_path, capsys):
+    args = ["reproduce", "--profile", "small", "--out", str(tmp_path), "--quiet", "--jobs", "2"]
+    assert main([*args, "--only", "snn_moment_map", "fixed_point_map"]) == 0
+    assert {p.name for p in tmp_path.glob("*.json")} == {
+        "snn_moment_map-small.json",
+        "fixed_point_map-small.json",
+    }
+    assert main([*args, "--only", "snn_moment_map", "no_such_experiment"]) == 1
+    assert "1 experiment(s) failed: no_such_experiment" in capsys.readouterr().err
