@@ -9,10 +9,11 @@
 # Needs the datasets in $NORMLAB_DATA_DIR (default: data/ in the repository, an ignored
 # folder: MNIST's IDX files and a cifar-10-batches-py/ folder). The experiments run JOBS at
 # a time (default 6; small networks leave a GPU mostly idle, and XLA compiles on the CPU
-# cores), longest first, each stopped at the shared deadline, so one slow experiment cannot
-# take the others' time; each Result is written to $RESULTS (default $OUT/results) as soon
-# as it is done, and $OUT/results.tgz is remade from that folder after each one. Wall times in those Results are therefore
-# times on a shared GPU. Copy the JSON files into book/results/ to publish them.
+# cores) through `python -m normlab reproduce --jobs`, longest first, and whatever still
+# runs BUDGET seconds after the start is stopped, so the script ends in time; each Result
+# is written to $RESULTS (default $OUT/results) as soon as it is done, and the folder is
+# packed into $OUT/results.tgz at the end. Wall times in those Results are times on a
+# shared GPU. Copy the JSON files into book/results/ to publish them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-gpu-results}"
@@ -37,32 +38,12 @@ bench() {
     >/dev/null
 }
 
-# Longest first (estimated), so the short ones fill in behind them.
-EXPERIMENTS="${EXPERIMENTS:-looks_linear snn_depth fixed_point_training shattered_gradients weight_norm_cifar
-elu_mnist selu_vs_bn alpha_dropout fixed_point_map snn_moments_depth fixed_point_depth
-alpha_dropout_moments mlp_mnist snn_moment_map}"
-
-one() { # NAME DEADLINE: run NAME's full profile until the epoch-second DEADLINE
-  local name=$1 left=$(($2 - $(date +%s))) start rc
-  if ((left < 20)); then
-    echo "$name skipped: ${left} s left" | tee -a "$OUT/experiments.txt"
-    return
-  fi
-  start=$(date +%s)
-  timeout "$left" "$PY" -m normlab reproduce --profile full --only "$name" \
-    --out "$RESULTS" --quiet >"$RESULTS/$name.log" 2>&1
-  rc=$?
-  echo "$name rc=$rc $(($(date +%s) - start)) s" | tee -a "$OUT/experiments.txt"
-  tar -czf "$OUT/results.tgz.$name" -C "$RESULTS" . && mv "$OUT/results.tgz.$name" "$OUT/results.tgz"
-}
-export -f one
-export OUT PY RESULTS
-
 experiments() {
-  local deadline=$(($(date +%s) + BUDGET))
   # Decode the datasets once, so the parallel jobs only read the cache.
   "$PY" -c "from normlab import data; data.load('mnist'); data.load('cifar10')" || return 1
-  echo $EXPERIMENTS | tr ' ' '\n' | xargs -P "$JOBS" -I{} bash -c "one {} $deadline"
+  "$PY" -m normlab reproduce --profile full --jobs "$JOBS" --budget "$BUDGET" --quiet \
+    --out "$RESULTS" 2>&1 | tee "$OUT/experiments.txt"
+  tar -czf "$OUT/results.tgz" -C "$RESULTS" .
   echo "done: $(ls "$RESULTS"/*.json 2>/dev/null | wc -l) result files in $RESULTS"
 }
 

@@ -101,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
         help="run N experiments at a time, each in its own process, longest first or in "
         "the order of --only (XLA compiles on one core, so 2 pays on a 2-core CPU; default 1)",
     )
+    rep.add_argument(
+        "--budget",
+        type=float,
+        metavar="SECONDS",
+        help="stop every experiment still running this many seconds after the start, and "
+        "start none after it (each runs in its own process; finished ones are kept)",
+    )
 
     show = sub.add_parser("show", help="summarise a result JSON file")
     show.add_argument("path", type=Path, help="a result JSON written by `run`")
@@ -127,7 +134,7 @@ def _reproduce(args) -> int:
     from normlab import experiments, results
 
     names = args.only or experiments.longest_first()
-    if args.jobs > 1:
+    if args.jobs > 1 or args.budget is not None:
         return _reproduce_in_processes(args, names)
     failed = []
     for i, name in enumerate(names, 1):
@@ -153,7 +160,8 @@ def _reproduce(args) -> int:
 
 
 def _reproduce_in_processes(args, names: list[str]) -> int:
-    """``reproduce`` with ``args.jobs`` experiments at a time, one process each."""
+    """``reproduce`` with ``args.jobs`` experiments at a time, one process each, within
+    ``args.budget`` seconds if given; prints each one's outcome and time."""
     import subprocess
     import time
 
@@ -165,16 +173,32 @@ def _reproduce_in_processes(args, names: list[str]) -> int:
     cmd += ["--quiet"] * args.quiet + ["--force"] * args.force
     if args.data_dir is not None:
         cmd += ["--data-dir", str(args.data_dir)]
+    start = time.monotonic()
+    deadline = start + args.budget if args.budget is not None else float("inf")
     pending, running, failed = list(names), {}, []
     while pending or running:
-        while pending and len(running) < args.jobs:
+        while pending and len(running) < args.jobs and time.monotonic() < deadline:
             name = pending.pop(0)
-            running[name] = subprocess.Popen([*cmd, "--only", name])
-        for name, proc in list(running.items()):
-            if proc.poll() is not None:
-                del running[name]
-                if proc.returncode:
-                    failed.append(name)
+            running[name] = (subprocess.Popen([*cmd, "--only", name]), time.monotonic())
+        if time.monotonic() >= deadline:
+            for name in pending:
+                print(f"{name}: not started, the {args.budget:g} s budget is spent", flush=True)
+            failed += pending
+            pending = []
+        for name, (proc, began) in list(running.items()):
+            if proc.poll() is None and time.monotonic() >= deadline:
+                proc.terminate()
+                proc.wait()
+                print(f"{name}: stopped at the {args.budget:g} s budget", flush=True)
+            elif proc.poll() is None:
+                continue
+            else:
+                print(
+                    f"{name}: rc={proc.returncode} in {time.monotonic() - began:.0f} s", flush=True
+                )
+            del running[name]
+            if proc.returncode:
+                failed.append(name)
         time.sleep(0.1)
     if failed:
         print(f"error: {len(failed)} experiment(s) failed: {', '.join(failed)}", file=sys.stderr)

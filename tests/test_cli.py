@@ -81,3 +81,9 @@ def test_reproduce_runs_experiments_in_parallel_processes(tmp_path, capsys):
     }
     assert main([*args, "--only", "snn_moment_map", "no_such_experiment"]) == 1
     assert "1 experiment(s) failed: no_such_experiment" in capsys.readouterr().err
+    # a budget stops what still runs at the deadline and starts nothing after it
+    budget = [*args, "--force", "--jobs", "1", "--budget", "0.5"]
+    assert main([*budget, "--only", "fixed_point_map", "snn_moment_map"]) == 1
+    out = capsys.readouterr().out
+    assert "fixed_point_map: stopped at the 0.5 s budget" in out
+    assert "snn_moment_map: not started, the 0.5 s budget is spent" in out

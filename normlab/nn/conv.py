@@ -62,7 +62,7 @@ def conv_general_dilated(
     fast = plain and _fast_case(
         lhs, rhs, window_strides, padding, (lhs_dilation, rhs_dilation), dimension_numbers
     )
-    if not fast or feature_group_count != 1:
+    if not fast or feature_group_count != 1:  # grouped convolutions: lax's own path
         return lax.conv_general_dilated(
             lhs,
             rhs,
