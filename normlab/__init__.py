@@ -19,10 +19,11 @@ from normlab import (
     train,
 )
 from normlab.data import Dataset, load, prepare
+from normlab.experiments import run_experiment
 from normlab.init import data_dependent_init
 from normlab.models import MLP, ConvPoolCNNC, LooksLinearMLP, ResidualMLP, ResNet
 from normlab.nn import AlphaDropout, MeanOnlyBatchNorm, ResidualBlock, WeightNorm
-from normlab.results import Result, run_experiment
+from normlab.results import Result
 from normlab.train import DivergenceError, History, evaluate, fit, fit_seeds
 
 __version__ = "0.1.0"

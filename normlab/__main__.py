@@ -144,7 +144,7 @@ def _reproduce(args) -> int:
             continue
         print(f"[{i}/{len(names)}] {name}: running the {args.profile} profile", flush=True)
         try:
-            result = results.run_experiment(
+            result = experiments.run_experiment(
                 name, profile=args.profile, progress=False if args.quiet else None
             )
         except Exception as e:  # report and go on: one failure must not cost the others
@@ -229,11 +229,11 @@ def _list() -> int:
 def _run(args) -> int:
     if not _use_data_dir(args.data_dir):
         return 2
-    from normlab import data, experiments, plotting, results, train
+    from normlab import data, experiments, results, train
 
     try:
         experiments.get(args.name)
-        result = results.run_experiment(
+        result = experiments.run_experiment(
             args.name,
             profile=args.profile,
             seeds=args.seeds,
@@ -247,7 +247,7 @@ def _run(args) -> int:
     stem = args.out / f"{args.name}-{args.profile}"
     results.save(result, stem.with_suffix(".json"))
     written = [stem.with_suffix(".json")]
-    plotting.figure(result).savefig(stem.with_suffix(".png"), dpi=120)
+    experiments.figure(result).savefig(stem.with_suffix(".png"), dpi=120)
     written.append(stem.with_suffix(".png"))
     _print_summary(result)
     print("wrote " + ", ".join(str(p) for p in written))

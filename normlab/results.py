@@ -2,9 +2,10 @@
 
 A :class:`Result` records the experiment's name, profile and full config,
 the seeds, the library versions and the hardware, the wall time, and the
-measured metrics. :func:`run_experiment` runs an experiment from
-:mod:`normlab.experiments` or loads it from a cache keyed by a hash of its
-name, config and seeds, so rebuilding the book does not retrain.
+measured metrics. :func:`cache_path` names the cache file of a run by a
+hash of its name, config and seeds, so rebuilding the book does not retrain
+(:func:`normlab.experiments.run_experiment` runs or loads one). This module
+knows nothing of the experiments themselves.
 
 Example:
     >>> r = Result("demo", "small", {"lr": 0.1}, [0], {"loss": [1.0, 0.5]})
@@ -19,7 +20,6 @@ import hashlib
 import json
 import os
 import platform
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,12 +28,12 @@ import numpy as np
 
 __all__ = [
     "Result",
+    "cache_path",
     "committed",
     "committed_file",
     "config_hash",
     "environment",
     "load",
-    "run_experiment",
     "save",
 ]
 
@@ -51,9 +51,14 @@ class Result:
     environment: dict[str, Any] = field(default_factory=dict)
     wall_time_s: float = 0.0
     created: str = ""
+    # Set on loading, never saved: the config fields that differ from the experiment's
+    # current config (normlab.experiments.committed), so captions and the scorecard mark it.
+    outdated: list[str] = field(default_factory=list, compare=False)
 
     def to_json(self) -> str:
-        return json.dumps(_plain(dataclasses.asdict(self)), indent=1, sort_keys=True)
+        fields = _plain(dataclasses.asdict(self))
+        fields.pop("outdated")
+        return json.dumps(fields, indent=1, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Result:
@@ -71,10 +76,23 @@ class Result:
 
     @property
     def label(self) -> str:
-        """``"<profile> profile, seeds 0-4, <hardware>"`` for captions."""
+        """``"<profile> profile, seeds 0-4, <hardware>"`` for captions, marked if outdated.
+
+        Example:
+            >>> r = Result("demo", "full", {}, [0, 1], {}, environment={"backend": "cpu",
+            ...            "cpu_count": 2})
+            >>> r.label
+            'full profile, 2 seeds (0-1), CPU, 2 cores'
+            >>> r.outdated = ["epochs"]
+            >>> r.label
+            'full profile, 2 seeds (0-1), CPU, 2 cores; OUTDATED: config changed (epochs), rerun'
+        """
         s = self.seeds
         seeds = f"seed {s[0]}" if len(s) == 1 else f"{len(s)} seeds ({s[0]}-{s[-1]})"
-        return f"{self.profile} profile, {seeds}, {self.hardware}"
+        label = f"{self.profile} profile, {seeds}, {self.hardware}"
+        if self.outdated:
+            label += f"; OUTDATED: config changed ({', '.join(self.outdated)}), rerun"
+        return label
 
 
 def save(result: Result, path: str | os.PathLike) -> Path:
@@ -160,56 +178,12 @@ def environment() -> dict[str, Any]:
     }
 
 
-def run_experiment(
-    name: str,
-    *,
-    profile: str = "small",
-    seeds: list[int] | None = None,
-    overrides: dict | None = None,
-    cache_dir: str | os.PathLike | None = None,
-    use_cache: bool = True,
-    progress: bool | None = None,
-) -> Result:
-    """Run experiment ``name`` at ``profile``, or load its cached Result.
-
-    Args:
-        name: an experiment of :func:`normlab.experiments.names`.
-        profile: ``"small"`` (this CPU, about a minute) or ``"full"`` (one GPU).
-        seeds: integer seeds; default the profile's.
-        overrides: config fields to change (they enter the cache key).
-        cache_dir: where Results are cached; default
-            ``$NORMLAB_CACHE_DIR/results`` (``~/.cache/normlab/results``).
-        use_cache: load a cached Result if present, and save the new one.
-        progress: show progress bars (default: off when ``$CI`` is set).
-    """
-    from normlab import experiments
-
-    module = experiments.get(name)
-    config = module.get_config(profile)
-    unknown = set(overrides or {}) - set(config)
-    if unknown:
-        raise ValueError(
-            f"unknown config fields for {name!r}: {sorted(unknown)}; allowed: {sorted(config)}"
-        )
-    config.update(overrides or {})
-    profile_seeds = config.pop("seeds")
-    seeds = [int(s) for s in (profile_seeds if seeds is None else seeds)]
-    path = cache_path(name, profile, config, seeds, cache_dir)
-    if use_cache and path.is_file():
-        return load(path)
-    start = time.perf_counter()
-    result = module.run(config, seeds=seeds, progress=progress)
-    result.name, result.profile, result.config, result.seeds = name, profile, config, seeds
-    result.wall_time_s = time.perf_counter() - start
-    result.environment = environment()
-    result.created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    if use_cache:
-        save(result, path)
-    return result
-
-
 def cache_path(name, profile, config, seeds, cache_dir=None) -> Path:
-    """Where :func:`run_experiment` caches this run."""
+    """Where a run of ``name`` with ``config`` and ``seeds`` is cached.
+
+    In ``cache_dir``, default ``$NORMLAB_CACHE_DIR/results``
+    (``~/.cache/normlab/results``).
+    """
     root = (
         Path(cache_dir)
         if cache_dir is not None

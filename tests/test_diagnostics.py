@@ -108,7 +108,7 @@ def test_zero_bias_relu_without_bn_is_homogeneous_on_a_line():
 
 def test_shattered_gradients_experiment_smoke():
     import normlab
-    from normlab import plotting
+    from normlab.experiments import shattered_gradients
 
     r = normlab.run_experiment(
         "shattered_gradients",
@@ -132,9 +132,9 @@ def test_shattered_gradients_experiment_smoke():
     panels = [p["name"] for p in r.metrics["gradients"]]
     assert panels == ["1-layer feedforward", "brown noise", "white noise"]
     for plot in (
-        plotting.gradient_lines,
-        plotting.gradient_autocorrelation,
-        plotting.correlation_vs_depth,
-        plotting.coactivation_vs_distance,
+        shattered_gradients.figure,
+        shattered_gradients.gradient_autocorrelation,
+        shattered_gradients.correlation_vs_depth,
+        shattered_gradients.coactivation_vs_distance,
     ):
         assert plot(r).axes

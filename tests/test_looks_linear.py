@@ -68,7 +68,7 @@ def test_looks_linear_gradient_does_not_shatter():
 
 def test_looks_linear_experiment_smoke(data_dir):
     import normlab
-    from normlab import plotting
+    from normlab.experiments import looks_linear
 
     r = normlab.run_experiment(
         "looks_linear",
@@ -86,4 +86,4 @@ def test_looks_linear_experiment_smoke(data_dir):
     acc = r.summary["test_accuracy"]
     assert set(acc) == {"CReLU + looks-linear", "ReLU + BN", "resnet + BN"}
     assert all(0.0 <= a["2"][0] <= 1.0 for a in acc.values())
-    assert len(plotting.depth_sweep(r).axes) == 2
+    assert len(looks_linear.figure(r).axes) == 2

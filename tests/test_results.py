@@ -49,32 +49,47 @@ def test_run_experiment_caches_by_config(tmp_path, monkeypatch):
         return Result("", "", config, seeds, {"histories": []}, summary={"test_accuracy": [0.5]})
 
     monkeypatch.setattr(module, "run", fake_run)
-    a = results.run_experiment("mlp_mnist", cache_dir=tmp_path, overrides={"epochs": 1})
-    b = results.run_experiment("mlp_mnist", cache_dir=tmp_path, overrides={"epochs": 1})
+    a = experiments.run_experiment("mlp_mnist", cache_dir=tmp_path, overrides={"epochs": 1})
+    b = experiments.run_experiment("mlp_mnist", cache_dir=tmp_path, overrides={"epochs": 1})
     assert calls == [(1, (0, 1))] and a.to_json() == b.to_json()
     assert a.name == "mlp_mnist" and a.profile == "small" and a.environment["python"]
-    results.run_experiment("mlp_mnist", cache_dir=tmp_path, overrides={"epochs": 2}, seeds=[7])
+    experiments.run_experiment("mlp_mnist", cache_dir=tmp_path, overrides={"epochs": 2}, seeds=[7])
     assert calls[-1] == (2, (7,))
 
 
 def test_unknown_names_are_rejected():
     with pytest.raises(ValueError, match="unknown experiment name='nope'"):
-        results.run_experiment("nope")
+        experiments.run_experiment("nope")
     with pytest.raises(ValueError, match="unknown config fields.*'depht'"):
-        results.run_experiment("mlp_mnist", overrides={"depht": 3})
+        experiments.run_experiment("mlp_mnist", overrides={"depht": 3})
     with pytest.raises(ValueError, match="unknown profile='huge'"):
         experiments.get("mlp_mnist").get_config("huge")
 
 
-def test_every_experiment_has_a_main_figure_and_committed_results_draw():
+def test_every_experiment_is_one_module_with_config_run_figure_and_claims():
     import matplotlib.pyplot as plt
 
-    from normlab import experiments, plotting
-    from normlab.results import committed
+    from normlab import scorecard
 
-    assert sorted(plotting._FIGURES) == experiments.names()
+    for name in experiments.names():
+        module = experiments.get(name)
+        assert callable(module.get_config) and callable(module.run) and callable(module.figure)
+        assert set(module.get_config("small")) == set(module.get_config("full"))
+    assert {c.experiment for c in scorecard.claims()} <= set(experiments.names())
     for name in experiments.names():  # the full-profile Results committed with the book
-        result = committed(name, folder=Path(__file__).parents[1] / "book" / "results")
+        result = experiments.committed(name, folder=Path(__file__).parents[1] / "book" / "results")
         if result is not None:
-            plotting.figure(result)
+            experiments.figure(result)
             plt.close("all")
+
+
+def test_outdated_lists_the_changed_fields_and_marks_the_label(tmp_path):
+    config = experiments.get("mlp_mnist").get_config("full")
+    seeds = config.pop("seeds")
+    current = Result("mlp_mnist", "full", dict(config), seeds, {})
+    assert experiments.outdated(current) == []
+    old = Result("mlp_mnist", "full", {**config, "epochs": config["epochs"] + 1}, seeds, {})
+    results.save(old, tmp_path / "mlp_mnist-full.json")
+    loaded = experiments.committed("mlp_mnist", folder=tmp_path)
+    assert loaded.outdated == ["epochs"] and "OUTDATED" in loaded.label
+    assert "outdated" not in results.Result.to_json(loaded)  # a load-time mark, never saved

@@ -175,7 +175,7 @@ def test_mlp_parameterizations_build_and_train(parameterization):
 
 
 def test_weight_norm_cifar_smoke(tmp_path, with_data):
-    from normlab.results import run_experiment
+    from normlab.experiments import run_experiment
 
     r = run_experiment(
         "weight_norm_cifar",

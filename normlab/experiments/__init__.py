@@ -1,10 +1,20 @@
-"""The reproduced experiments, one module each.
+"""The reproduced experiments, one self-contained module each.
 
-Every module defines ``get_config(profile)`` (``"small"`` for this CPU in
-about a minute, ``"full"`` for one GPU; the small profile only overrides
-fields of the full one) and ``run(config, *, seeds, progress) -> Result``.
-Run them through :func:`normlab.results.run_experiment` or the command line
-``python -m normlab run NAME``.
+Every module holds all there is to one experiment:
+
+- ``get_config(profile)``: ``"small"`` for this CPU in about a minute,
+  ``"full"`` for one GPU; the small profile only overrides fields of the full one;
+- ``run(config, *, seeds, progress) -> Result``;
+- ``figure(result)``: its main figure (the one its chapter shows first), and any
+  further figure functions the chapter uses;
+- ``CLAIMS``: the paper's claims it checks, each with the rule that judges it
+  (:class:`normlab.scorecard.Claim`; experiments that check no claim have none).
+
+This package runs them with the result cache (:func:`run_experiment`, or the
+command line ``python -m normlab run NAME``), finds the committed full-profile
+Results (:func:`committed`) and says whether one is outdated (:func:`outdated`).
+Adding an experiment means one module here, one line in the registry, and one
+chapter cell.
 
 Example:
     >>> "mlp_mnist" in names()
@@ -14,9 +24,25 @@ Example:
 from __future__ import annotations
 
 import importlib
+import os
+import time
 from types import ModuleType
 
-__all__ = ["PROFILES", "default_profile", "get", "longest_first", "names", "profile_config"]
+from normlab import results
+from normlab.results import Result
+
+__all__ = [
+    "PROFILES",
+    "committed",
+    "default_profile",
+    "figure",
+    "get",
+    "longest_first",
+    "names",
+    "outdated",
+    "profile_config",
+    "run_experiment",
+]
 
 PROFILES = ("small", "full")
 
@@ -89,3 +115,90 @@ def profile_config(full: dict, small: dict, profile: str) -> dict:
     if unknown:
         raise KeyError(f"small profile overrides fields the full config lacks: {sorted(unknown)}")
     return dict(full) if profile == "full" else {**full, **small}
+
+
+def run_experiment(
+    name: str,
+    *,
+    profile: str = "small",
+    seeds: list[int] | None = None,
+    overrides: dict | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    use_cache: bool = True,
+    progress: bool | None = None,
+) -> Result:
+    """Run experiment ``name`` at ``profile``, or load its cached Result.
+
+    Args:
+        name: an experiment of :func:`names`.
+        profile: ``"small"`` (this CPU, about a minute) or ``"full"`` (one GPU).
+        seeds: integer seeds; default the profile's.
+        overrides: config fields to change (they enter the cache key).
+        cache_dir: where Results are cached (see :func:`normlab.results.cache_path`).
+        use_cache: load a cached Result if present, and save the new one.
+        progress: show progress bars (default: off when ``$CI`` is set).
+    """
+    module = get(name)
+    config = module.get_config(profile)
+    unknown = set(overrides or {}) - set(config)
+    if unknown:
+        raise ValueError(
+            f"unknown config fields for {name!r}: {sorted(unknown)}; allowed: {sorted(config)}"
+        )
+    config.update(overrides or {})
+    profile_seeds = config.pop("seeds")
+    seeds = [int(s) for s in (profile_seeds if seeds is None else seeds)]
+    path = results.cache_path(name, profile, config, seeds, cache_dir)
+    if use_cache and path.is_file():
+        return results.load(path)
+    start = time.perf_counter()
+    result = module.run(config, seeds=seeds, progress=progress)
+    result.name, result.profile, result.config, result.seeds = name, profile, config, seeds
+    result.wall_time_s = time.perf_counter() - start
+    result.environment = results.environment()
+    result.created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    if use_cache:
+        results.save(result, path)
+    return result
+
+
+def outdated(result: Result) -> list[str]:
+    """The config fields in which ``result`` differs from its experiment's current config.
+
+    Empty when the Result was made with the config :func:`run_experiment`
+    would use today for its profile (seeds aside); a committed Result with a
+    non-empty list is shown as outdated and not judged.
+
+    Example:
+        >>> r = Result("mlp_mnist", "full", {"epochs": -1}, [0], {})
+        >>> "epochs" in outdated(r)
+        True
+    """
+    current = get(result.name).get_config(result.profile)
+    current.pop("seeds")
+    recorded = results._plain(result.config)
+    current = results._plain(current)
+    return sorted(k for k in set(current) | set(recorded) if current.get(k) != recorded.get(k))
+
+
+def committed(
+    name: str, profile: str = "full", *, folder: str | os.PathLike | None = None
+) -> Result | None:
+    """The committed Result of ``name`` at ``profile`` (book/results/), or None.
+
+    Its ``outdated`` field lists the config fields changed since it ran
+    (:func:`outdated`), so its figure captions and scorecard rows say so.
+
+    Example:
+        >>> committed("mlp_mnist", folder="no/such/folder") is None
+        True
+    """
+    result = results.committed(name, profile, folder=folder)
+    if result is not None:
+        result.outdated = outdated(result)
+    return result
+
+
+def figure(result: Result):
+    """The main figure of ``result``'s experiment (the one its chapter shows first)."""
+    return get(result.name).figure(result)

@@ -19,7 +19,9 @@ from normlab.activations import selu
 from normlab.experiments import profile_config
 from normlab.experiments._selu_nets import layer_moments, snn
 from normlab.nn.dropout import AlphaDropout, alpha_dropout_affine
+from normlab.plotting import seed_band
 from normlab.results import Result
+from normlab.scorecard import Claim
 
 FULL = {
     "width": 1024,
@@ -89,3 +91,50 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         metrics={"depth_moments": depth_moments, "constants": constants},
         summary={"last_layer_mean_var": last},
     )
+
+
+def figure(result):
+    """Mean and variance of every layer's activations: no dropout, standard, alpha dropout.
+
+    Takes the ``alpha_dropout_moments`` Result.
+    """
+    import matplotlib.pyplot as plt
+
+    moments = result.metrics["depth_moments"]
+    names = {"none": "no dropout", "standard": "standard dropout", "alpha": "alpha dropout"}
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
+    for variant, runs in moments.items():
+        runs = np.asarray(runs)
+        layers = np.arange(1, runs.shape[1] + 1)
+        for k, ax in enumerate(axes):
+            seed_band(ax, layers, runs[..., k], label=names.get(variant, variant))
+    axes[0].axhline(0.0, color="k", lw=0.8, ls=":")
+    axes[1].axhline(1.0, color="k", lw=0.8, ls=":")
+    rate = result.config["depth_rate"]
+    axes[0].set(xlabel="layer", ylabel="mean of activations")
+    axes[1].set(xlabel="layer", ylabel="variance of activations")
+    axes[1].legend(title=f"rate {rate:g}, train mode")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"SELU net, width {result.config['width']}: {result.label}", fontsize=10)
+    return fig
+
+
+def _alpha_moments(r: Result):
+    last = r.summary["last_layer_mean_var"]
+    a, s = last["alpha"], last["standard"]
+    ok = abs(a[0]) < 0.05 and abs(a[1] - 1) < 0.05
+    return (
+        f"deepest layer mean/var: alpha dropout {a[0]:.3f}/{a[1]:.3f}, "
+        f"standard dropout {s[0]:.3f}/{s[1]:.3f}"
+    ), "reproduced" if ok else "not reproduced"
+
+
+CLAIMS = [
+    Claim(
+        "Alpha dropout",
+        "Alpha dropout keeps the fixed point (0, 1) through depth",
+        "mean 0, variance 1 kept",
+        _alpha_moments,
+    ),
+]

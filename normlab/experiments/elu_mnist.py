@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from flax import nnx
 
 from normlab import data, train
 from normlab.experiments import profile_config
 from normlab.models import MLP
+from normlab.plotting import seed_band
 from normlab.results import Result
+from normlab.scorecard import Claim, mean
 
 FULL = {
     "dataset": "mnist",
@@ -101,3 +104,78 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         metrics={"curves": curves},
         summary={"final_train_loss": final},
     )
+
+
+def figure(result):
+    """ELU paper Fig. 2: median unit activation, and training/validation loss, per epoch.
+
+    Takes an ``elu_mnist`` Result; one colour per activation, training loss
+    solid and validation loss dashed, mean and min-max band over seeds.
+
+    Example:
+        >>> from normlab.results import Result
+        >>> c = {"train_loss": [[2.3, 0.5]], "val_loss": [[2.3, 0.6]],
+        ...      "median_activation": [[0.1, 0.2]]}
+        >>> len(figure(Result("e", "small", {}, [0], {"curves": {"elu": c}})).axes)
+        2
+    """
+    import matplotlib.pyplot as plt
+
+    curves = result.metrics["curves"]
+    fig, (ax_act, ax_loss) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    for act, c in curves.items():
+        epochs = np.arange(len(c["train_loss"][0]))
+        line = seed_band(ax_act, epochs, c["median_activation"], label=act)
+        seed_band(
+            ax_loss, epochs, c["train_loss"], label=f"{act} train", color=line.get_color(), log=True
+        )
+        val = seed_band(
+            ax_loss,
+            epochs,
+            c["val_loss"],
+            label=f"{act} validation",
+            color=line.get_color(),
+            log=True,
+        )
+        val.set_linestyle("--")
+    ax_act.axhline(0.0, color="k", lw=0.6)
+    ax_act.set(xlabel="epoch", ylabel="median over units of mean activation")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy (train solid, validation dashed)")
+    ax_act.legend(fontsize=8)
+    ax_loss.legend(fontsize=7, ncol=2)
+    for ax in (ax_act, ax_loss):
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"8 x 128 MLP on MNIST: {result.label}", fontsize=10)
+    return fig
+
+
+def _elu_loss(r: Result):
+    final = {a: mean(v) for a, v in r.summary["final_train_loss"].items()}
+    best = min(final, key=final.get)
+    text = ", ".join(f"{a} {v:.3g}" for a, v in sorted(final.items(), key=lambda kv: kv[1]))
+    return f"final training loss: {text}", "reproduced" if best == "elu" else "not reproduced"
+
+
+def _elu_median(r: Result):
+    curves = r.metrics["curves"]
+    dist = {a: mean(np.abs(np.asarray(c["median_activation"], float))) for a, c in curves.items()}
+    best = min(dist, key=dist.get)
+    text = ", ".join(f"{a} {v:.3f}" for a, v in sorted(dist.items(), key=lambda kv: kv[1]))
+    status = "reproduced" if best == "elu" else "not reproduced"
+    return f"mean absolute median unit activation over epochs: {text}", status
+
+
+CLAIMS = [
+    Claim(
+        "From ELU to SELU",
+        "ELU's training loss falls fastest (8 x 128 MLP, MNIST)",
+        "ELU lowest training cross-entropy (Fig. 2b)",
+        _elu_loss,
+    ),
+    Claim(
+        "From ELU to SELU",
+        "ELU's median unit activation stays nearest zero",
+        "ELU nearest zero (Fig. 2a)",
+        _elu_median,
+    ),
+]

@@ -12,10 +12,12 @@ No training, no dropout.
 from __future__ import annotations
 
 import jax
+import numpy as np
 from flax import nnx
 
 from normlab.experiments import profile_config
 from normlab.experiments._selu_nets import layer_moments, snn
+from normlab.plotting import seed_band
 from normlab.results import Result
 
 FULL = {
@@ -87,3 +89,34 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         metrics={"moments": moments},
         summary={"last_layer_mean_var": last},
     )
+
+
+def figure(result):
+    """Mean and variance layer by layer in deep random SELU nets built for several targets.
+
+    Takes the ``fixed_point_depth`` Result; dotted lines are the targets.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    for case, runs in zip(result.config["cases"], result.metrics["moments"]):
+        runs = np.asarray(runs)
+        layers = np.arange(1, runs.shape[1] + 1)
+        mean, var, convention, init = case
+        label = f"({mean:g}, {var:g}) {convention.replace('_', ' ')}, {init}"
+        ls = "-" if init == "exact" else "--"
+        for k, ax in enumerate(axes):
+            line = seed_band(ax, layers, runs[..., k], label=label)
+            line.set_linestyle(ls)
+            ax.axhline(case[k], color=line.get_color(), ls=":", lw=0.8)
+    axes[0].set(xlabel="layer", ylabel="mean of activations", ylim=(-1, 1.5))
+    axes[1].set(xlabel="layer", ylabel="variance of activations", yscale="log", ylim=(0.05, 20))
+    axes[1].legend(fontsize=7, loc="upper left")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.suptitle(
+        f"width {result.config['width']}, inputs N({result.config['input_mean']:g}, "
+        f"{result.config['input_var']:g}): {result.label}",
+        fontsize=10,
+    )
+    return fig

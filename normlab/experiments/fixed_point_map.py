@@ -145,3 +145,47 @@ def _summary(maps: dict) -> dict:
         "fraction_full_basin": float(np.mean(basin == 1)) if basin.size else 0.0,
         "fraction_empty_basin": float(np.mean(basin == 0)) if basin.size else 0.0,
     }
+
+
+def figure(result):
+    """Heat maps over target (mean, variance): alpha, spectral norm of g's Jacobian, basin.
+
+    One row per convention (``fixed_point_map`` Result); white cells have no
+    SELU with that fixed point; the contour marks spectral norm 1.
+    """
+    import matplotlib.pyplot as plt
+
+    means, variances = np.asarray(result.metrics["means"]), np.asarray(result.metrics["variances"])
+    conventions = result.config["conventions"]
+    fig, axes = plt.subplots(
+        len(conventions),
+        3,
+        figsize=(12, 3.3 * len(conventions)),
+        layout="constrained",
+        squeeze=False,
+    )
+    from matplotlib.colors import LogNorm
+
+    panels = [
+        ("alpha", r"$\alpha$ (blank: none)", "viridis", None),
+        ("spectral_norm", r"spectral norm of $\mathcal{J}$", "coolwarm", (0.4, 1.6)),
+        ("basin", "basin (fraction of starts)", "magma", (0, 1)),
+    ]
+    for row, convention in zip(axes, conventions):
+        for ax, (key, title, cmap, lim) in zip(row, panels):
+            z = np.asarray(result.metrics[convention][key], dtype=float).T
+            kw = {"norm": LogNorm()} if lim is None else {"vmin": lim[0], "vmax": lim[1]}
+            mesh = ax.pcolormesh(means, variances, z, cmap=cmap, shading="nearest", **kw)
+            fig.colorbar(mesh, ax=ax)
+            if key == "spectral_norm" and np.nanmin(z) < 1 < np.nanmax(z):
+                ax.contour(means, variances, z, levels=[1.0], colors="k", linewidths=1)
+            ax.plot([0], [1], "k*", ms=9)
+            ax.set(
+                yscale="log",
+                xlabel="target mean",
+                ylabel="target variance",
+                title=f"{convention.replace('_', ' ')}: {title}",
+            )
+            ax.title.set_fontsize(9)
+    fig.suptitle(f"SELU fixed points (star: (0, 1)): {result.label}", fontsize=10)
+    return fig

@@ -11,12 +11,14 @@ under ``"task/depth/target"`` and the sweep goes on.
 
 from __future__ import annotations
 
+import numpy as np
 from flax import nnx
 
 from normlab import data, train
 from normlab.experiments import profile_config
 from normlab.experiments._selu_nets import snn
 from normlab.experiments._training import train_classifier
+from normlab.plotting import seed_band
 from normlab.results import Result
 
 FULL = {
@@ -105,3 +107,29 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         metrics=metrics,
         summary={**summary, "diverged": diverged},
     )
+
+
+def figure(result):
+    """Training loss and test accuracy per target at the largest depth, one row per task.
+
+    Takes the ``fixed_point_training`` Result.
+    """
+    import matplotlib.pyplot as plt
+
+    tasks = list(result.metrics)
+    fig, axes = plt.subplots(
+        len(tasks), 2, figsize=(9, 3.2 * len(tasks)), layout="constrained", squeeze=False
+    )
+    for row, task in zip(axes, tasks):
+        depth = max(result.metrics[task], key=int)
+        for label, hs in result.metrics[task][depth].items():
+            ep = hs[0]["epoch"]
+            seed_band(row[0], ep, [h["train_loss"] for h in hs], log=True, label=label)
+            seed_band(row[1], ep, [100 * np.asarray(h["test_accuracy"]) for h in hs], label=label)
+        row[0].set(title=f"{task}, depth {depth}", xlabel="epoch", ylabel="training loss")
+        row[1].set(title=f"{task}, depth {depth}", xlabel="epoch", ylabel="test accuracy (%)")
+        for ax in row:
+            ax.grid(alpha=0.3)
+    axes[0][1].legend(title="target (mean, var)", fontsize=8)
+    fig.suptitle(result.label, fontsize=10)
+    return fig

@@ -9,13 +9,16 @@ width-256 nets up to 200 layers on CIFAR-10 (flattened) for 20 epochs, 3 seeds.
 
 from __future__ import annotations
 
+import numpy as np
 from flax import nnx
 
 from normlab import data
 from normlab.experiments import profile_config
 from normlab.experiments._training import train_classifier
 from normlab.models import MLP, LooksLinearMLP, ResidualMLP
+from normlab.plotting import seed_band
 from normlab.results import Result
+from normlab.scorecard import Claim, mean
 
 FULL = {
     "dataset": "cifar10",
@@ -108,3 +111,58 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         metrics={"runs": runs},
         summary={"test_accuracy": summary},
     )
+
+
+def figure(result):
+    """Final test accuracy against depth per family, and test curves at the largest depth.
+
+    Example:
+        >>> from normlab.results import Result
+        >>> h = {"epoch": [1, 2], "test_accuracy": [0.8, 0.9]}
+        >>> r = Result("demo", "small", {}, [0], {"runs": {"LL": {"5": [h], "9": [h]}}})
+        >>> len(figure(r).axes)
+        2
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (ax_d, ax_c) = plt.subplots(1, 2, figsize=(9, 3.3), layout="constrained")
+    for family, by_depth in result.metrics["runs"].items():
+        depths = sorted(by_depth, key=int)
+        finals = [[100 * h["test_accuracy"][-1] for h in by_depth[d]] for d in depths]
+        line = seed_band(ax_d, [int(d) for d in depths], np.asarray(finals).T, label=family)
+        ax_d.plot([int(d) for d in depths], np.mean(finals, 1), "o", color=line.get_color())
+        deepest = by_depth[depths[-1]]
+        curves = [100 * np.asarray(h["test_accuracy"]) for h in deepest]
+        seed_band(
+            ax_c,
+            deepest[0]["epoch"],
+            curves,
+            label=f"{family}, L={depths[-1]}",
+            color=line.get_color(),
+        )
+    ax_d.set(xlabel="depth (hidden layers)", ylabel="final test accuracy (%)")
+    ax_c.set(xlabel="epoch", ylabel="test accuracy (%)")
+    for ax in (ax_d, ax_c):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Training at increasing depth: {result.label}", fontsize=10)
+    return fig
+
+
+def _looks_linear(r: Result):
+    acc = r.summary["test_accuracy"]
+    depth = max(acc["CReLU + looks-linear"], key=int)
+    at = {f: 100 * mean(v[depth]) for f, v in acc.items()}
+    ok = at["CReLU + looks-linear"] > at["ReLU + BN"]
+    text = f"test accuracy at depth {depth}: " + ", ".join(f"{f} {a:.1f} %" for f, a in at.items())
+    return text, "reproduced" if ok else "not reproduced"
+
+
+CLAIMS = [
+    Claim(
+        "Shattered gradients",
+        "Looks-linear init trains deep nets without skips",
+        "about 200 layers on CIFAR-10 (setup unverified): ranking only",
+        _looks_linear,
+    ),
+]

@@ -12,6 +12,7 @@ from normlab import data
 from normlab.experiments import profile_config
 from normlab.experiments._training import train_classifier
 from normlab.models import MLP
+from normlab.plotting import learning_curves
 
 FULL = {
     "dataset": "mnist",
@@ -48,3 +49,8 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None):
         )
 
     return train_classifier(config, seeds, make_model, arrays, progress=progress, desc="mlp_mnist")
+
+
+def figure(result):
+    """Training loss and test accuracy per epoch (:func:`normlab.plotting.learning_curves`)."""
+    return learning_curves(result, title="2-hidden-layer MLP on MNIST")

@@ -15,6 +15,7 @@ test images), 3 seeds.
 from __future__ import annotations
 
 import jax
+import numpy as np
 import optax
 
 from normlab import data, train
@@ -87,3 +88,37 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         metrics={"histories": histories},
         summary={"test_accuracy": accuracy},
     )
+
+
+def figure(result):
+    """Test accuracy per net and dataset: one dot per seed and the mean.
+
+    Takes a ``selu_vs_bn`` Result (``summary["test_accuracy"]`` keyed by
+    ``"dataset/net"``).
+
+    Example:
+        >>> from normlab.results import Result
+        >>> s = {"test_accuracy": {"mnist/selu": [0.9, 0.91], "mnist/relu_bn": [0.92, 0.93]}}
+        >>> len(figure(Result("a", "small", {}, [0, 1], {}, s)).axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+
+    acc = result.summary["test_accuracy"]
+    datasets = result.config.get("datasets") or list(dict.fromkeys(k.split("/")[0] for k in acc))
+    fig, axes = plt.subplots(
+        1, len(datasets), figsize=(4 * len(datasets), 3.2), layout="constrained", squeeze=False
+    )
+    for ax, ds in zip(axes[0], datasets):
+        nets = result.config.get("nets") or [k.split("/")[1] for k in acc if k.startswith(f"{ds}/")]
+        keys = [f"{ds}/{n}" for n in nets]
+        for i, key in enumerate(keys):
+            values = 100 * np.asarray(acc[key])
+            ax.plot(np.full(len(values), i), values, "o", alpha=0.6)
+            ax.plot([i - 0.25, i + 0.25], [values.mean()] * 2, "k-")
+        ax.set_xticks(range(len(keys)), [k.split("/")[1] for k in keys])
+        ax.set_xlim(-0.6, len(keys) - 0.4)
+        ax.set(ylabel="test accuracy (%)", title=ds)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle(f"Test accuracy per seed (bar: mean): {result.label}", fontsize=10)
+    return fig

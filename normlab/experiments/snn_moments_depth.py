@@ -17,6 +17,7 @@ from flax import nnx
 from normlab import data
 from normlab.experiments import profile_config
 from normlab.models import MLP
+from normlab.plotting import seed_band
 from normlab.results import Result
 
 VARIANTS = {
@@ -82,3 +83,36 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         },
         summary={"last_layer_mean_var": last},
     )
+
+
+def figure(result):
+    """Mean and variance of each hidden layer's activations at initialization, per variant.
+
+    Takes an ``snn_moments_depth`` Result; mean and min-max band over seeds.
+
+    Example:
+        >>> from normlab.results import Result
+        >>> r = Result("d", "small", {}, [0], {"mean": {"selu": [[0.0, 0.0]]},
+        ...                                    "var": {"selu": [[1.0, 1.0]]}})
+        >>> len(figure(r).axes)
+        2
+    """
+    import matplotlib.pyplot as plt
+
+    fig, (ax_m, ax_v) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
+    for name in result.metrics["mean"]:
+        means = np.asarray(result.metrics["mean"][name])
+        layers = np.arange(1, means.shape[1] + 1)
+        line = seed_band(ax_m, layers, means, label=name)
+        seed_band(ax_v, layers, result.metrics["var"][name], color=line.get_color(), label=name)
+    ax_m.set(xlabel="hidden layer", ylabel="mean of activations")
+    ax_v.set(xlabel="hidden layer", ylabel="variance of activations")
+    ax_m.axhline(0.0, color="k", lw=0.6)
+    ax_v.axhline(1.0, color="k", lw=0.6)
+    ax_m.legend(fontsize=8)
+    for ax in (ax_m, ax_v):
+        ax.grid(alpha=0.3)
+    fig.suptitle(
+        f"Moments through depth at initialization (MNIST inputs): {result.label}", fontsize=10
+    )
+    return fig
