@@ -13,9 +13,18 @@ server in Chromium (driven by Playwright) and fails when
 - the Colab button is missing or does not open the page's ``.ipynb`` on the
   repository's main branch (``repository.url`` in ``_config.yml``), the paired
   ``.ipynb`` is not in the repository, or a download button is missing;
-- a link to a local page, file or anchor does not resolve.
+- a link to a local page, file or anchor does not resolve;
+- a quoted Python listing (a ``literalinclude`` or ``code-block`` of Python, not a
+  notebook cell) does not parse as Python (a stale line range cuts it mid-statement);
+- a table or a code listing is wider than its column at 1280 px (the reader would
+  have to scroll sideways);
+- the page loads a committed full-profile Result whose config has changed since it
+  ran (``normlab.experiments.outdated``; the page's source names it in
+  ``experiments.committed("NAME")``) without showing its mark, the text
+  ``NAME: OUTDATED`` that :func:`normlab.experiments.outdated_note` writes.
 
-It saves a full-page screenshot of each page into ``_build/screenshots/``.
+It saves full-page screenshots of each page into ``_build/screenshots/``, long
+pages split into several images of at most 6,000 px.
 
 The pages load MathJax 3 from a CDN that CI cannot reach; the check answers
 those requests from a local copy of the ``mathjax@3`` npm package
@@ -110,6 +119,20 @@ FACTS_JS = r"""
       .map((p) => text(p).slice(0, 120)),
     links: [...document.querySelectorAll("a[href]")].map((a) => a.href),
     ids: [...document.querySelectorAll("[id]")].map((e) => e.id),
+    // Quoted Python listings: highlighted blocks outside notebook cells.
+    listings: [...article.querySelectorAll(
+      "div.highlight-python pre, div.highlight-python3 pre, div.highlight-default pre")]
+      .filter((pre) => !pre.closest("div.cell") && !pre.closest(".doctest")
+        && !pre.textContent.trimStart().startsWith(">>>"))
+      .map((pre) => pre.textContent),
+    // Tables and listings wider than the article column (they would scroll sideways).
+    too_wide: [...article.querySelectorAll("table, div.highlight pre")]
+      .filter((el) => el.scrollWidth > article.clientWidth + 1
+        || el.getBoundingClientRect().right > article.getBoundingClientRect().right + 1
+        || (el.tagName === "PRE" && el.scrollWidth > el.clientWidth + 1))
+      .map((el) => ({tag: el.tagName.toLowerCase(), width: el.scrollWidth,
+                     column: article.clientWidth, text: text(el).slice(0, 80)})),
+    article_text: text(article),
   };
 }
 """
@@ -220,6 +243,68 @@ def output_problems(facts: dict) -> list[str]:
 def table_problems(facts: dict) -> list[str]:
     """Markdown tables shown as raw text (e.g. glued Markdown rendered as CommonMark)."""
     return [f"a Markdown table is shown as raw text: {t!r}" for t in facts.get("raw_tables", [])]
+
+
+def listing_problems(facts: dict) -> list[str]:
+    """Quoted Python listings that do not parse (e.g. a stale ``:lines:`` range)."""
+    import ast
+
+    problems = []
+    for code in facts.get("listings", []):
+        try:
+            ast.parse(code)
+        except SyntaxError as e:
+            problems.append(
+                f"code listing does not parse as Python ({e.msg}, line {e.lineno}): "
+                f"{_first_line(code)!r}"
+            )
+    return problems
+
+
+def width_problems(facts: dict) -> list[str]:
+    """Tables and code listings wider than the page's column."""
+    return [
+        f"{w['tag']} is wider than its column ({w['width']} px > {w['column']} px): {w['text']!r}"
+        for w in facts.get("too_wide", [])
+    ]
+
+
+COMMITTED_CALL = re.compile(r"""experiments\.committed\(\s*["']([a-z0-9_]+)["']""")
+
+
+def outdated_problems(facts: dict, source: Path | None, outdated: set[str]) -> list[str]:
+    """Outdated committed Results that the page loads but does not mark.
+
+    ``outdated`` holds the experiments whose committed full-profile Result is
+    outdated; the page must show ``NAME: OUTDATED`` for each one its source loads.
+    """
+    if source is None or source.suffix != ".md":
+        return []
+    names = sorted(set(COMMITTED_CALL.findall(source.read_text(encoding="utf-8"))) & outdated)
+    text = facts.get("article_text", "")
+    return [
+        f"shows the outdated committed Result of {name} without its mark "
+        f"('{name}: OUTDATED', from normlab.experiments.outdated_note)"
+        for name in names
+        if f"{name}: OUTDATED" not in text
+    ]
+
+
+def outdated_experiments(root: Path) -> set[str]:
+    """The experiments whose committed full-profile Result in ``root/book/results`` is outdated."""
+    sys.path.insert(0, str(root))
+    try:
+        from normlab import experiments
+    except ImportError:
+        return set()
+    finally:
+        sys.path.pop(0)
+    out = set()
+    for name in experiments.names():
+        result = experiments.committed(name, folder=root / "book" / "results")
+        if result is not None and result.outdated:
+            out.add(name)
+    return out
 
 
 def _first_line(text: str) -> str:
@@ -358,6 +443,7 @@ def check(
     config = yaml.safe_load((root / "_config.yml").read_text())
     repo_url = (config.get("repository") or {}).get("url", "")
     docnames = toc_docnames(toc)
+    outdated = outdated_experiments(root)
     all_problems: list[str] = []
     if not repo_url:
         all_problems.append("_config.yml: repository.url is not set (the Colab links need it)")
@@ -405,6 +491,7 @@ def check(
                     screenshots,
                     blocked,
                     known_seen,
+                    outdated,
                 )
                 status = "ok  " if not problems else "FAIL"
                 print(f"{status} {docname}: {summary} ({time.perf_counter() - t0:.1f} s)", file=out)
@@ -428,7 +515,7 @@ def check(
 
 
 def _check_page(
-    context, base, docname, html_dir, root, repo_url, ids, screenshots, blocked, known_seen
+    context, base, docname, html_dir, root, repo_url, ids, screenshots, blocked, known_seen, outdated
 ):
     path = html_dir / f"{docname}.html"
     if not path.is_file():
@@ -474,23 +561,34 @@ def _check_page(
         mathjax_state = page.evaluate(WAIT_MATHJAX_JS)
         facts = page.evaluate(FACTS_JS)
         if screenshots is not None:
-            # The whole page, but at most SHOT_MAX_HEIGHT px (the API page is ~20,000).
-            height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_MAX_HEIGHT)
-            page.screenshot(
-                path=str(screenshots / f"{docname.replace('/', '__')}.png"),
-                full_page=True,
-                clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height},
-            )
+            # The whole page, in parts of at most SHOT_MAX_HEIGHT px: NAME.png, NAME-2.png, ...
+            height = page.evaluate("document.documentElement.scrollHeight")
+            stem = docname.replace("/", "__")
+            for i, top in enumerate(range(0, height, SHOT_MAX_HEIGHT)):
+                page.screenshot(
+                    path=str(screenshots / (f"{stem}.png" if i == 0 else f"{stem}-{i + 1}.png")),
+                    full_page=True,
+                    clip={
+                        "x": 0,
+                        "y": top,
+                        "width": VIEWPORT["width"],
+                        "height": min(SHOT_MAX_HEIGHT, height - top),
+                    },
+                )
     finally:
         page.close()
     ids[f"{docname}.html"] = set(facts["ids"])
     for img in facts["images"]:  # name local images by their path in the site
         img["src"] = img["src"].removeprefix(base)
-    notebook = is_notebook(source_file(root, docname))
+    source = source_file(root, docname)
+    notebook = is_notebook(source)
     problems += image_problems(facts, notebook)
     problems += math_problems(facts, mathjax_state)
     problems += output_problems(facts)
     problems += table_problems(facts)
+    problems += listing_problems(facts)
+    problems += width_problems(facts)
+    problems += outdated_problems(facts, source, outdated)
     problems += button_problems(
         facts,
         docname=docname,

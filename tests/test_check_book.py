@@ -144,6 +144,32 @@ def test_link_problems(tmp_path):
     ]
 
 
+def test_listing_problems_flag_a_listing_cut_mid_statement():
+    good = "def f(x):\n    return x + 1\n"
+    cut = "    return x + 1\n"  # a stale :lines: range dropped the def line
+    assert cb.listing_problems(facts(listings=[good])) == []
+    (problem,) = cb.listing_problems(facts(listings=[good, cut]))
+    assert problem.startswith("code listing does not parse as Python") and "return x + 1" in problem
+
+
+def test_width_problems_name_the_element_and_the_widths():
+    wide = {"tag": "table", "width": 1400, "column": 820, "text": "chapter claim"}
+    (problem,) = cb.width_problems(facts(too_wide=[wide]))
+    assert problem == "table is wider than its column (1400 px > 820 px): 'chapter claim'"
+    assert cb.width_problems(facts()) == []
+
+
+def test_outdated_problems_require_the_mark_for_each_outdated_result_loaded(tmp_path):
+    src = tmp_path / "ch.md"
+    src.write_text('full = experiments.committed("elu_mnist")\nx = experiments.committed("snn")\n')
+    unmarked = facts(article_text="a figure")
+    marked = facts(article_text="elu_mnist: OUTDATED: the committed run predates ...")
+    (problem,) = cb.outdated_problems(unmarked, src, {"elu_mnist", "other"})
+    assert "outdated committed Result of elu_mnist" in problem
+    assert cb.outdated_problems(marked, src, {"elu_mnist", "other"}) == []
+    assert cb.outdated_problems(unmarked, src, {"other"}) == []  # loads no outdated Result
+
+
 def test_known_console_errors_are_matched_exactly():
     thebe = "SyntaxError: Identifier 'THEBE_JS_URL' has already been declared"
     assert cb.known_console_error(thebe) == thebe[len("SyntaxError: ") :]
@@ -227,6 +253,20 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
     assert problems == [], out
     assert (tmp_path / "shots" / "book__a.png").stat().st_size > 1000
 
+    # An outdated committed Result that page b loads without its mark.
+    from normlab import experiments
+    from normlab.results import Result, save
+
+    config = experiments.get("mlp_mnist").get_config("full")
+    seeds = config.pop("seeds")
+    save(
+        Result("mlp_mnist", "full", {**config, "epochs": -1}, seeds, {}),
+        root / "book" / "results" / "mlp_mnist-full.json",
+    )
+    (root / "book" / "b.md").write_text(
+        (root / "book" / "b.md").read_text() + 'full = experiments.committed("mlp_mnist")\n'
+    )
+
     page = (html / "book" / "b.html").read_text()
     error = '<div class="cell_output"><div class="output traceback">ValueError: boom</div></div>'
     planted = page.replace("fig.png", "gone.png").replace("<p-end>", "")
@@ -234,6 +274,9 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
     planted = planted.replace("a^2 + b^2", "a^2 + b^2}")
     planted = planted.replace("</article>", "<p>| a | b | |---|---| | 1 | 2 |</p></article>")
     planted = planted.replace("</article>", '<span class="math">\\(\\foo x\\)</span></article>')
+    listing = '<div class="highlight-python notranslate"><pre>    return x + 1\n</pre></div>'
+    wide = '<table style="width: 3000px"><tr><td>wide</td></tr></table>'
+    planted = planted.replace("</article>", listing + wide + "</article>")
     (html / "book" / "b.html").write_text(planted)
     problems, out = _run(root, html, tmp_path)
     text = "\n".join(problems)
@@ -244,5 +287,8 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
     assert "book/b: MathJax error: 'Extra close brace or missing open brace'" in text
     assert "book/b: undefined TeX macro: '\\\\foo'" in text
     assert "book/b: a Markdown table is shown as raw text: '| a | b |" in text
-    assert len(problems) == 7, out  # the seven above, each said once
+    assert "book/b: code listing does not parse as Python" in text
+    assert "book/b: table is wider than its column (3000 px" in text
+    assert "book/b: shows the outdated committed Result of mlp_mnist without its mark" in text
+    assert len(problems) == 10, out  # the ten above, each said once
     assert not any(p.startswith("book/a:") for p in problems), out

@@ -40,6 +40,7 @@ __all__ = [
     "longest_first",
     "names",
     "outdated",
+    "outdated_note",
     "profile_config",
     "run_experiment",
 ]
@@ -197,6 +198,28 @@ def committed(
     if result is not None:
         result.outdated = outdated(result)
     return result
+
+
+def outdated_note(result: Result) -> str:
+    """The mark a chapter shows beside an outdated committed Result (Markdown), or ``""``.
+
+    The book's browser check requires ``NAME: OUTDATED`` on every page that
+    loads an outdated committed Result.
+
+    Example:
+        >>> r = Result("mlp_mnist", "full", {}, [0], {}, environment={"device_kind": "H200"})
+        >>> r.outdated = ["epochs"]
+        >>> outdated_note(r).split(":")[0]
+        '**mlp_mnist'
+    """
+    if not result.outdated:
+        return ""
+    return (
+        f"**{result.name}: OUTDATED**: the committed {result.profile}-profile run "
+        f"({result.hardware}) predates changes to its config "
+        f"({', '.join(result.outdated)}); it is shown, not judged. Rerun it on a GPU: "
+        f"`python -m normlab reproduce --profile {result.profile} --only {result.name}`."
+    )
 
 
 def figure(result: Result):
