@@ -20,6 +20,7 @@ model objects passed in.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -481,6 +482,10 @@ def _check_finite(loss: np.ndarray, epoch: int, steps: int) -> None:
 
 
 def _progress_bar(enabled: bool, total: int, desc: str):
+    if importlib.util.find_spec("tqdm") is None:  # tqdm comes with the `experiments` extra
+        from normlab._download import _NoBar
+
+        return _NoBar()
     try:  # a notebook bar where widgets exist (Colab), else text; tqdm.auto warns without them
         import ipywidgets  # noqa: F401
         from tqdm.auto import tqdm
