@@ -182,6 +182,11 @@ def _standardise(layer, recompute, y):
     scale = jnp.where(sd > 0, 1.0 / jnp.where(sd > 0, sd, 1.0), 1.0)
     mu = jnp.where(sd > 0, mu, 0.0)
     if isinstance(layer, WeightNorm):
+        if layer.feature_axes != (layer.v.ndim - 1,):
+            raise ValueError(
+                f"data_dependent_init needs WeightNorm layers with one length per output unit "
+                f"(feature_axes=-1); got feature_axes={layer.feature_axes}"
+            )
         layer.g.set_value((layer.g[...] * scale).astype(layer.g[...].dtype))
     else:
         k = layer.kernel
