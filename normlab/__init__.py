@@ -18,9 +18,11 @@ from normlab import (
     snn,
     train,
 )
+from normlab.activations import SELU, crelu, elu, selu, selu_for, selu_parameters
 from normlab.data import Dataset, load, prepare
 from normlab.experiments import run_experiment
 from normlab.init import data_dependent_init
+from normlab.initializers import lecun_normal_untruncated, looks_linear
 from normlab.models import MLP, ConvPoolCNNC, LooksLinearMLP, ResidualMLP, ResNet
 from normlab.nn import AlphaDropout, MeanOnlyBatchNorm, ResidualBlock, WeightNorm
 from normlab.results import Result
@@ -41,22 +43,30 @@ __all__ = [
     "ResidualBlock",
     "ResidualMLP",
     "Result",
+    "SELU",
     "WeightNorm",
     "activations",
+    "crelu",
     "data",
     "data_dependent_init",
     "diagnostics",
+    "elu",
     "evaluate",
     "experiments",
     "fit",
     "fit_seeds",
     "init",
     "initializers",
+    "lecun_normal_untruncated",
     "load",
+    "looks_linear",
     "models",
     "prepare",
     "results",
     "run_experiment",
+    "selu",
+    "selu_for",
+    "selu_parameters",
     "snn",
     "train",
 ]

@@ -8,13 +8,27 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import jax
 import jax.numpy as jnp
 
-__all__ = ["ALPHA", "LAMBDA", "crelu", "elu", "get", "lrelu", "selu", "selu_parameters", "srelu"]
+__all__ = [
+    "ALPHA",
+    "LAMBDA",
+    "SELU",
+    "crelu",
+    "elu",
+    "get",
+    "lrelu",
+    "selu",
+    "selu_for",
+    "selu_parameters",
+    "srelu",
+]
 
 ALPHA = 1.6732632423543772848170429916717
 r"""SELU's :math:`\alpha_{01}` (Klambauer et al. 2017, eq. 14), to full double precision.
@@ -348,6 +362,69 @@ _BY_NAME: dict[str, Callable] = {
     "tanh": jax.numpy.tanh,
     "identity": lambda x: x,
 }
+
+
+@dataclass(frozen=True)
+class SELU:
+    r"""SELU for the fixed point ``(mean, var)``: :math:`\lambda\,\mathrm{elu}(x, \alpha)`.
+
+    :math:`(\alpha, \lambda)` come from :func:`selu_parameters` with
+    ``convention``; :meth:`alpha_dropout` builds the
+    :class:`~normlab.nn.AlphaDropout` for the same fixed point, so the
+    activation and the dropout cannot disagree (a dropout left at its
+    default ``var=1`` beside a SELU for ``var=2`` drifts the variance).
+    Instances are equal (and hash equal) when their fixed point and convention
+    are, so models built for one target share a graph definition.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> act = SELU()  # the paper's (0, 1)
+        >>> round(act.alpha, 6), round(act.lam, 6)
+        (1.673263, 1.050701)
+        >>> act2 = SELU(0.0, 2.0)
+        >>> drop = act2.alpha_dropout(0.1)
+        >>> (drop.mean, drop.var), round(drop.alpha_prime, 6) == round(-act2.lam * act2.alpha, 6)
+        ((0.0, 2.0), True)
+        >>> bool(jnp.allclose(act(jnp.array([1.0])), LAMBDA))
+        True
+    """
+
+    mean: float = 0.0
+    var: float = 1.0
+    convention: str = "notebook"
+    alpha: float = field(init=False, compare=False, repr=False)
+    lam: float = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        alpha, lam = selu_parameters(self.mean, self.var, convention=self.convention)
+        object.__setattr__(self, "alpha", float(alpha))
+        object.__setattr__(self, "lam", float(lam))
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return self.lam * elu(x, self.alpha)
+
+    def alpha_dropout(self, rate: float, **kwargs):
+        """An :class:`~normlab.nn.AlphaDropout` at ``rate`` for this fixed point and convention
+        (``kwargs``: its other arguments, e.g. ``rngs``)."""
+        from normlab.nn.dropout import AlphaDropout
+
+        for clash in ("mean", "var", "convention", "alpha_prime"):
+            if clash in kwargs:
+                raise TypeError(f"{clash}= is fixed by the SELU ({self!r}); do not pass it")
+        return AlphaDropout(
+            rate, mean=self.mean, var=self.var, convention=self.convention, **kwargs
+        )
+
+
+@functools.cache
+def selu_for(mean: float = 0.0, var: float = 1.0, convention: str = "notebook") -> SELU:
+    """The :class:`SELU` for ``(mean, var)``, one object per target (cached).
+
+    Example:
+        >>> selu_for(0.0, 1.0) is selu_for(0.0, 1.0)
+        True
+    """
+    return SELU(mean, var, convention)
 
 
 def get(activation: str | Callable) -> Callable:

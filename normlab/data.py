@@ -1,16 +1,24 @@
-"""MNIST and CIFAR-10 as uint8 arrays, from the canonical files or tensorflow-datasets.
+"""MNIST and CIFAR-10 as uint8 arrays: from local files, else downloaded and verified.
 
 :func:`load` looks, in this order, for
 
-1. the canonical files in ``data_dir`` or ``$NORMLAB_DATA_DIR`` (MNIST's IDX
-   files, gzipped or not; CIFAR-10's "python version" batches), read with
-   numpy alone;
-2. tensorflow-datasets (``pip install "normlab[tfds]"``), which downloads on
-   first use, as in Colab;
+1. the canonical files in ``data_dir``, or ``$NORMLAB_DATA_DIR`` when set, or
+   else the download folder ``$NORMLAB_CACHE_DIR/data`` (default
+   ``~/.cache/normlab/data``): MNIST's IDX files, gzipped or not; CIFAR-10's
+   "python version" batches, read with numpy alone;
+2. a download of the canonical files (:func:`download`) into that same folder:
+   MNIST's four IDX ``.gz`` files and CIFAR-10's python tarball, from the
+   mirrors in :data:`MIRRORS` (or ``mirrors=``, or ``$NORMLAB_MNIST_MIRRORS`` /
+   ``$NORMLAB_CIFAR10_MIRRORS``: URLs separated by spaces or commas), each
+   file verified by SHA-256 before it is used; ``download=False`` or
+   ``$NORMLAB_DOWNLOAD=0`` turns this off;
+3. tensorflow-datasets, only where it is installed together with TensorFlow;
 
-and otherwise raises :class:`DataNotFoundError` saying what it looked for.
+and otherwise raises :class:`DataNotFoundError` saying what it tried.
 Decoded arrays are cached as ``.npz`` under ``$NORMLAB_CACHE_DIR`` (default
-``~/.cache/normlab``), so a second load takes a fraction of a second.
+``~/.cache/normlab``), so a second load takes a fraction of a second; a cache
+file whose arrays do not match their recorded (and, for the full datasets,
+the known) shapes and SHA-256 digests is rebuilt.
 
 Data credits: MNIST (LeCun, Cortes, Burges; CC BY-SA 3.0); CIFAR-10
 (Krizhevsky, Nair, Hinton, 2009).
@@ -20,18 +28,29 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import os
 import pickle
+import re
+import shutil
+import tarfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from normlab._download import DownloadError, fetch
+
 __all__ = [
     "DATASETS",
+    "MIRRORS",
+    "SHA256",
+    "CorruptDataError",
     "DataNotFoundError",
     "Dataset",
-    "CorruptDataError",
+    "DownloadError",
+    "download",
     "load",
     "paper_scaling",
     "prepare",
@@ -49,9 +68,80 @@ _MNIST_FILES = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 _CIFAR_FOLDER = "cifar-10-batches-py"
+_CIFAR_TARBALL = "cifar-10-python.tar.gz"
 _CIFAR_TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
 _CIFAR_TEST = "test_batch"
 _TFDS_NAMES = {"mnist": "mnist", "cifar10": "cifar10"}
+
+#: Base URLs tried in order; a file's URL is the base followed by its name.
+MIRRORS = {
+    "mnist": (
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    ),
+    "cifar10": ("https://www.cs.toronto.edu/~kriz/",),
+}
+#: SHA-256 of each downloaded file (MNIST: tensorflow-datasets' url_checksums/mnist.txt;
+#: CIFAR-10: the python tarball, whose MD5 c58f30108f718f92721af3b95e74349a the CIFAR page
+#: publishes).
+SHA256 = {
+    "mnist": {
+        "train-images-idx3-ubyte.gz": (
+            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
+        ),
+        "train-labels-idx1-ubyte.gz": (
+            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+        ),
+        "t10k-images-idx3-ubyte.gz": (
+            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
+        ),
+        "t10k-labels-idx1-ubyte.gz": (
+            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+        ),
+    },
+    "cifar10": {
+        _CIFAR_TARBALL: "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    },
+}
+# The decoded arrays of the canonical datasets: shape and SHA-256 of their bytes.
+_KNOWN_ARRAYS = {
+    "mnist": {
+        "train_images": (
+            (60000, 28, 28, 1),
+            "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+        ),
+        "train_labels": (
+            (60000,),
+            "ba2e26c82ab7a46fbcd5ec6de8eee4d541cf3829f5050669177da23b515defeb",
+        ),
+        "test_images": (
+            (10000, 28, 28, 1),
+            "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+        ),
+        "test_labels": (
+            (10000,),
+            "52aa149c856ca033d02e1d2e5cc61033b4c56ed4a56f0edc328206a178c42126",
+        ),
+    },
+    "cifar10": {
+        "train_images": (
+            (50000, 32, 32, 3),
+            "47af8b02cfcfb6cdf3dbbd1969ad7f1b70f4413f6f80f437b020ee4e5bc8304a",
+        ),
+        "train_labels": (
+            (50000,),
+            "1431253c7e60f5a2b7e2531aeca20b26a5e5951dcc4977b9c457ebfc43aedb75",
+        ),
+        "test_images": (
+            (10000, 32, 32, 3),
+            "f9b1e2130bab680db56eb06d886f7f1ad0f1183907ceff4659d1735c890f5b04",
+        ),
+        "test_labels": (
+            (10000,),
+            "46759f9470c7bc483fc69c725b42c97033013de7690e19b600cf30381a76b9e5",
+        ),
+    },
+}
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -89,50 +179,198 @@ class Dataset:
         return tuple(self.train_images.shape[1:])
 
 
-def load(name: str, *, data_dir: str | os.PathLike | None = None, cache: bool = True) -> Dataset:
-    """Load ``"mnist"`` or ``"cifar10"`` as uint8 arrays.
+def load(
+    name: str,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    cache: bool = True,
+    download: bool | None = None,
+    mirrors: Sequence[str] | None = None,
+    progress: bool | None = None,
+) -> Dataset:
+    """Load ``"mnist"`` or ``"cifar10"`` as uint8 arrays, downloading them if needed.
 
     Args:
         name: ``"mnist"`` or ``"cifar10"``.
-        data_dir: a folder holding the canonical files (for CIFAR-10 the
-            ``cifar-10-batches-py`` folder or its parent; for MNIST the IDX
-            files or a ``mnist/`` folder of them). Defaults to
-            ``$NORMLAB_DATA_DIR``.
+        data_dir: a folder holding (or to receive) the canonical files (for
+            CIFAR-10 the ``cifar-10-batches-py`` folder or its parent; for MNIST
+            the IDX files or a ``mnist/`` folder of them). Defaults to
+            ``$NORMLAB_DATA_DIR``, else ``$NORMLAB_CACHE_DIR/data``.
         cache: read and write the decoded ``.npz`` cache.
+        download: fetch missing files (default: unless ``$NORMLAB_DOWNLOAD`` is ``0``).
+        mirrors: base URLs to download from, in order (default: see :func:`download`).
+        progress: a download progress bar (default: on a terminal, not under ``$CI``).
 
     Returns:
         A :class:`Dataset`; images are ``(N, H, W, C)`` uint8, labels int32.
 
     Raises:
         ValueError: an unknown ``name``.
-        DataNotFoundError: no folder had the files and tensorflow-datasets
-            could not provide them.
+        DataNotFoundError: no folder had the files, the download failed (it
+            says why for each URL) and tensorflow-datasets could not provide them.
         CorruptDataError: a file is truncated or malformed (it is named).
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset name={name!r}; allowed: {', '.join(DATASETS)}")
-    tried = []
-    folder = data_dir if data_dir is not None else os.environ.get("NORMLAB_DATA_DIR")
-    if folder is not None:
-        files = _find_files(name, Path(folder).expanduser())
-        if files is not None:
-            return _cached(name, files, cache)
-        what = "the MNIST IDX files" if name == "mnist" else f"{_CIFAR_FOLDER}/"
-        src = "data_dir" if data_dir is not None else "$NORMLAB_DATA_DIR"
-        tried.append(f"{what} in {src}={folder!s}: not found")
+    folder, src = _folder(data_dir)
+    files = _find_files(name, folder)
+    if files is not None:
+        return _cached(name, files, cache)
+    what = "the MNIST IDX files" if name == "mnist" else f"{_CIFAR_FOLDER}/"
+    tried = [f"{what} in {src}: not found"]
+    if download is None:
+        download = os.environ.get("NORMLAB_DOWNLOAD", "1").strip().lower() not in _OFF
+    if download:
+        try:
+            _download_into(name, folder, mirrors=mirrors, progress=progress)
+            files = _find_files(name, folder)
+            if files is not None:
+                return _cached(name, files, cache)
+            tried.append(f"the download into {folder} did not leave the expected files")
+        except (DownloadError, OSError, tarfile.TarError) as e:
+            tried.append(f"download: {e}")
     else:
-        tried.append("no data_dir argument and $NORMLAB_DATA_DIR is not set")
+        why = (
+            "download=False"
+            if os.environ.get("NORMLAB_DOWNLOAD") is None
+            else (f"$NORMLAB_DOWNLOAD={os.environ['NORMLAB_DOWNLOAD']}")
+        )
+        tried.append(f"no download ({why})")
     dataset, why = _from_tfds(name)
     if dataset is not None:
         return dataset
     tried.append(why)
+    if src.startswith("data_dir"):
+        remedy = "put the canonical files in that folder"
+    elif src.startswith("$NORMLAB_DATA_DIR"):
+        remedy = (
+            f"put the canonical files in {folder}, or pass a folder that has them with "
+            "--data-dir (Python: data_dir=)"
+        )
+    else:
+        remedy = (
+            "put the canonical files in a folder and pass it with --data-dir (Python: "
+            "data_dir=) or set $NORMLAB_DATA_DIR to it"
+        )
     raise DataNotFoundError(
-        f"could not load {name!r}. Tried: " + "; ".join(tried) + ". Provide it either way: "
-        "(1) put the canonical files in a folder and pass data_dir= or set NORMLAB_DATA_DIR "
-        "(MNIST: train-/t10k- images/labels IDX files, .gz or not; CIFAR-10: the "
-        "'python version' folder cifar-10-batches-py), or (2) pip install 'normlab[tfds]' "
-        "with TensorFlow and network access, and tensorflow-datasets downloads it."
+        f"could not load {name!r}. Tried: " + "; ".join(tried) + f". To fix: {remedy} "
+        "(MNIST: train-/t10k- images/labels IDX files, .gz or not; CIFAR-10: the 'python "
+        "version' folder cifar-10-batches-py), or allow the download (network access, or "
+        f"mirrors= / ${_MIRROR_ENV[name]} pointing at a reachable copy)."
     )
+
+
+_OFF = ("0", "false", "no", "off")
+_MIRROR_ENV = {"mnist": "NORMLAB_MNIST_MIRRORS", "cifar10": "NORMLAB_CIFAR10_MIRRORS"}
+
+
+def download(
+    name: str,
+    folder: str | os.PathLike | None = None,
+    *,
+    mirrors: Sequence[str] | None = None,
+    sha256: dict[str, str] | None = None,
+    retries: int = 2,
+    timeout: float = 30.0,
+    progress: bool | None = None,
+) -> Path:
+    """Download the canonical files of ``name`` into ``folder`` and return it.
+
+    MNIST's four ``.gz`` files land in ``folder/mnist/``; CIFAR-10's python
+    tarball is verified, unpacked into ``folder/cifar-10-batches-py/`` and
+    deleted. Every file is checked against ``sha256`` (default :data:`SHA256`)
+    before it is kept, and written atomically: an interrupted download or
+    unpacking leaves no partial file behind.
+
+    Args:
+        name: ``"mnist"`` or ``"cifar10"``.
+        folder: target folder (default ``$NORMLAB_DATA_DIR``, else
+            ``$NORMLAB_CACHE_DIR/data``, i.e. ``~/.cache/normlab/data``).
+        mirrors: base URLs tried in order (default ``$NORMLAB_MNIST_MIRRORS`` /
+            ``$NORMLAB_CIFAR10_MIRRORS``, else :data:`MIRRORS`).
+        sha256: ``{file name: hex digest}`` of the files to fetch.
+        retries: further tries of a mirror after a dropped connection or a timeout.
+        timeout: seconds a connect or a read may wait.
+        progress: a progress bar (default: on a terminal, not under ``$CI``).
+
+    Raises:
+        DownloadError: no mirror delivered a file with the right checksum
+            (each URL and why is in the message).
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset name={name!r}; allowed: {', '.join(DATASETS)}")
+    target = _folder(folder)[0]
+    _download_into(
+        name,
+        target,
+        mirrors=mirrors,
+        sha256=sha256,
+        retries=retries,
+        timeout=timeout,
+        progress=progress,
+    )
+    return target
+
+
+def _mirrors(name: str, mirrors: Sequence[str] | None) -> list[str]:
+    if mirrors is None:
+        env = os.environ.get(_MIRROR_ENV[name], "").strip()
+        mirrors = re.split(r"[\s,]+", env) if env else MIRRORS[name]
+    if isinstance(mirrors, str):
+        raise TypeError(f"mirrors={mirrors!r} must be a sequence of base URLs, not one string")
+    out = [m if m.endswith("/") else m + "/" for m in mirrors if m]
+    if not out:
+        raise ValueError(f"mirrors={list(mirrors)!r}: need at least one base URL")
+    return out
+
+
+def _download_into(name, folder: Path, *, mirrors=None, sha256=None, **kw) -> None:
+    bases = _mirrors(name, mirrors)
+    checksums = SHA256[name] if sha256 is None else sha256
+    if name == "mnist":
+        for fname, digest in checksums.items():
+            dest = folder / "mnist" / fname
+            if not dest.is_file():
+                fetch([b + fname for b in bases], dest, digest, **kw)
+        return
+    tarball = fetch(
+        [b + _CIFAR_TARBALL for b in bases],
+        folder / _CIFAR_TARBALL,
+        checksums[_CIFAR_TARBALL],
+        **kw,
+    )
+    tmp = folder / f"{_CIFAR_FOLDER}.{os.getpid()}.tmp"
+    try:
+        with tarfile.open(tarball, "r:gz") as tar:
+            members = [m for m in tar.getmembers() if m.isfile()]
+            for m in members:
+                if Path(m.name).parts[:1] != (_CIFAR_FOLDER,) or ".." in Path(m.name).parts:
+                    raise tarfile.TarError(f"{tarball}: unexpected member {m.name!r}")
+            safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+            tar.extractall(tmp, members=members, **safe)
+        final = folder / _CIFAR_FOLDER
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp / _CIFAR_FOLDER, final)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    tarball.unlink()
+
+
+def _folder(data_dir) -> tuple[Path, str]:
+    """The folder to search and download into, and how to name it in messages."""
+    if data_dir is not None:
+        raw, src = data_dir, "data_dir"
+    elif os.environ.get("NORMLAB_DATA_DIR"):
+        raw, src = os.environ["NORMLAB_DATA_DIR"], "$NORMLAB_DATA_DIR"
+    else:
+        path = (_cache_dir() / "data").absolute()
+        return path, f"the download folder {path} (no data_dir, $NORMLAB_DATA_DIR not set)"
+    path = Path(raw).expanduser()
+    if path.is_absolute():
+        return path, f"{src}={path}"
+    absolute = path.absolute()
+    return absolute, f"{src}={raw!s} (resolved against the current directory: {absolute})"
 
 
 def standardize(
@@ -250,8 +488,25 @@ def prepare(
         ``{"train": (x, y), "test": (x, y)}`` and ``"val"`` when ``num_val > 0``;
         ``x`` is float32 NHWC, ``y`` int32.
     """
+    for arg, value in (("num_train", num_train), ("num_test", num_test), ("num_val", num_val)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise TypeError(f"{arg}={value!r} must be an int or None")
+    if num_train is not None and num_train < 1:
+        raise ValueError(f"num_train={num_train} must be >= 1 (or None for all)")
+    if num_test is not None and num_test < 1:
+        raise ValueError(f"num_test={num_test} must be >= 1 (or None for all)")
+    if num_val < 0:
+        raise ValueError(f"num_val={num_val} must be >= 0")
     ds = load(name, data_dir=data_dir)
+    for arg, value, have in (
+        ("num_train", num_train, len(ds.train_labels)),
+        ("num_test", num_test, len(ds.test_labels)),
+    ):
+        if value is not None and value > have:
+            raise ValueError(f"{arg}={value} exceeds the {have} examples {name!r} has")
     x, y = ds.train_images[:num_train], ds.train_labels[:num_train]
+    if num_val and num_val >= len(y):
+        raise ValueError(f"num_val={num_val} must be < the {len(y)} kept training examples")
     out = {}
     if num_val:
         (x, y), (xv, yv) = train_val_split(x, y, num_val)
@@ -299,21 +554,51 @@ def _cached(name: str, files: dict[str, Path], cache: bool) -> Dataset:
         stamp.update(f"{key}:{files[key].resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
     path = _cache_dir() / f"{name}-{stamp.hexdigest()[:16]}.npz"
     if cache and path.is_file():
-        try:
-            with np.load(path) as z:
-                return Dataset(name, *(z[k] for k in _MNIST_FILES))
-        except (OSError, ValueError, KeyError):
-            path.unlink(missing_ok=True)  # a half-written cache file: decode again
+        arrays = _read_cache(name, path)
+        if arrays is not None:
+            return Dataset(name, *arrays)
+        path.unlink(missing_ok=True)  # half-written or not what it claims: decode again
     arrays = _read_mnist(files) if name == "mnist" else _read_cifar(files)
     if cache:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-            np.savez(tmp, **dict(zip(_MNIST_FILES, arrays)))
-            tmp.replace(path)
-        except OSError:
-            pass  # a read-only home: loading still works, only slower next time
+        _write_cache(path, arrays)
     return Dataset(name, *arrays)
+
+
+def _digest(a: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
+def _read_cache(name: str, path: Path) -> tuple[np.ndarray, ...] | None:
+    """The cached arrays if each has the digest recorded with it and, where it has the full
+    dataset's shape, the full dataset's digest; else None."""
+    try:
+        with np.load(path) as z:
+            arrays = tuple(z[k] for k in _MNIST_FILES)
+            recorded = tuple(str(z[f"sha256_{k}"]) for k in _MNIST_FILES)
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    for key, a, want in zip(_MNIST_FILES, arrays, recorded):
+        shape, known = _KNOWN_ARRAYS[name][key]
+        dtype = np.uint8 if key.endswith("images") else np.int32
+        if a.dtype != dtype or a.ndim != len(shape) or a.shape[1:] != shape[1:]:
+            return None
+        digest = _digest(a)
+        if digest != want or (a.shape == shape and digest != known):
+            return None
+    return arrays
+
+
+def _write_cache(path: Path, arrays: tuple[np.ndarray, ...]) -> None:
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        digests = {f"sha256_{k}": np.asarray(_digest(a)) for k, a in zip(_MNIST_FILES, arrays)}
+        np.savez(tmp, **dict(zip(_MNIST_FILES, arrays)), **digests)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: loading still works, only slower next time
+    finally:
+        tmp.unlink(missing_ok=True)  # also on KeyboardInterrupt
 
 
 def _cache_dir() -> Path:
@@ -388,36 +673,20 @@ def _read_cifar(files: dict[str, Path]) -> tuple[np.ndarray, ...]:
 
 
 def _from_tfds(name: str) -> tuple[Dataset | None, str]:
-    try:
-        import tensorflow_datasets as tfds
-    except ImportError:
+    """tensorflow-datasets as a source, only where TensorFlow is installed too: without it
+    tfds can neither download nor prepare, and importing it only prints warnings."""
+    if importlib.util.find_spec("tensorflow_datasets") is None:
         return None, "tensorflow-datasets is not installed"
-    tfds_name = _TFDS_NAMES[name]
+    if importlib.util.find_spec("tensorflow") is None:
+        return None, "tensorflow-datasets is not used without TensorFlow"
+    import tensorflow_datasets as tfds
+
+    arrays = []
     try:
-        import tensorflow  # noqa: F401  (tfds.load needs it)
-    except ImportError:
-        # Without TensorFlow tfds reads prepared data but cannot download or prepare it.
-        try:
-            return _from_tfds_source(name, tfds), ""
-        except Exception as e:  # tfds raises KeyError, AssertionError, ... when not prepared
-            return None, (
-                f"tensorflow-datasets has no prepared {tfds_name!r} ({type(e).__name__}: "
-                f"{str(e)[:120]}) and cannot download it without TensorFlow"
-            )
-    arrays = []
-    for split in ("train", "test"):
-        ds = tfds.load(tfds_name, split=split, as_supervised=True, batch_size=10_000)
-        xs, ys = zip(*tfds.as_numpy(ds))
-        arrays += [np.concatenate(xs).astype(np.uint8), np.concatenate(ys).astype(np.int32)]
+        for split in ("train", "test"):
+            ds = tfds.load(_TFDS_NAMES[name], split=split, as_supervised=True, batch_size=10_000)
+            xs, ys = zip(*tfds.as_numpy(ds))
+            arrays += [np.concatenate(xs).astype(np.uint8), np.concatenate(ys).astype(np.int32)]
+    except Exception as e:  # tfds raises many types offline; the caller reports it as tried
+        return None, f"tensorflow-datasets failed ({type(e).__name__}: {str(e)[:200]})"
     return Dataset(name, *arrays), ""
-
-
-def _from_tfds_source(name: str, tfds) -> Dataset:
-    """Read through ``tfds.data_source`` (array_record; no TensorFlow needed)."""
-    arrays = []
-    for split in ("train", "test"):
-        source = tfds.data_source(_TFDS_NAMES[name], split=split, download=False)
-        records = [source[i] for i in range(len(source))]  # batch __getitems__ is unreliable
-        arrays.append(np.stack([np.asarray(r["image"], np.uint8) for r in records]))
-        arrays.append(np.asarray([r["label"] for r in records], np.int32))
-    return Dataset(name, *arrays)

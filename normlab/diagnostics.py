@@ -115,7 +115,18 @@ def _as_function(model: Model, x: jax.Array, output: int, batch_stats: bool):
 
     def f(inputs):
         y = apply(inputs)
-        return y[:, output] if y.ndim == 2 else y.reshape(y.shape[0])
+        if y.ndim == 2:
+            if not 0 <= output < y.shape[1]:
+                raise ValueError(
+                    f"output={output} but the model has {y.shape[1]} outputs "
+                    f"(allowed: 0 to {y.shape[1] - 1})"
+                )
+            return y[:, output]
+        if y.ndim != 1 and y.size != y.shape[0]:
+            raise ValueError(
+                f"the model's output has shape {y.shape}: need (n,) or (n, outputs) per batch"
+            )
+        return y.reshape(y.shape[0])
 
     return f
 
@@ -144,8 +155,20 @@ def input_gradients(
         [[2.0, 4.0]]
     """
     x = jnp.asarray(x)
+    _check_output(output)
+    if x.ndim < 2 or len(x) < 1:
+        raise ValueError(f"x has shape {x.shape}: need a batch (n, ...) with n >= 1")
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        raise TypeError(f"x has dtype {x.dtype}: input gradients need floating-point inputs")
     f = _as_function(model, x, output, batch_stats)
     return jax.grad(lambda z: f(z).sum())(x)
+
+
+def _check_output(output) -> None:
+    if isinstance(output, bool) or not isinstance(output, (int, np.integer)):
+        raise TypeError(f"output={output!r} must be an int (the index of an output unit)")
+    if output < 0:
+        raise ValueError(f"output={output} must be >= 0 (the index of an output unit)")
 
 
 def line_gradients(
@@ -326,8 +349,9 @@ def gradient_correlation(
     scaled by :math:`\beta`. Such small values need many keys: compare the
     error bar with the value before reading a decay rate off it.
 
-    Models are built inside one compiled, batched program (``chunk`` keys at
-    a time), so ``make_model`` must build the model from the key alone.
+    Models are built by one compiled initializer called once per key, then
+    differentiated in one compiled, batched program (``chunk`` keys at a
+    time), so ``make_model`` must build the model from the key alone.
 
     Args:
         make_model: ``make_model(key)`` builds a model (NNX module or function).
@@ -340,7 +364,8 @@ def gradient_correlation(
 
     Returns:
         ``{"correlation", "stderr", "per_init", "gradients"}``: the pooled
-        estimate, its jackknife standard error, one ratio per key, and the
+        estimate, its jackknife standard error, one ratio per key (NaN for a
+        key whose gradients are all zero), and the
         gradients ``(keys, n, ...)`` as a numpy array.
 
     Example:
@@ -351,12 +376,19 @@ def gradient_correlation(
         >>> round(c["correlation"], 6), round(c["stderr"], 6)
         (1.0, 0.0)
     """
+    if not callable(make_model):
+        raise TypeError(f"make_model must be callable (key -> model), got {type(make_model)}")
     keys = jnp.stack(list(keys))
     if len(keys) < 2:
         raise ValueError("gradient_correlation needs at least 2 keys for an error bar")
     x = jnp.asarray(x)
+    _check_output(output)
+    if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)):
+        raise TypeError(f"lag={lag!r} must be an int")
     if not 1 <= lag < len(x):
         raise ValueError(f"lag={lag} must be in [1, {len(x) - 1}]")
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk={chunk!r} must be an int >= 1")
 
     def grads(model):
         return input_gradients(model, x, output=output, batch_stats=batch_stats)
@@ -370,9 +402,13 @@ def gradient_correlation(
         return jnp.zeros(())
 
     jax.eval_shape(structure, keys[0])
-    if "graphdef" in probe:  # initialize all models in one program, then differentiate
+    if "graphdef" in probe:  # initialize the models one by one, then differentiate together
         graphdef = probe["graphdef"]
-        states = jax.jit(jax.vmap(lambda k: nnx.state(make_model(k))))(keys)
+        # One compiled initializer called per key, not jit(vmap(...)): a vmapped orthogonal
+        # init (batched QR) deadlocks XLA:CPU on 2 cores (looks-linear models hung).
+        init = jax.jit(lambda k: nnx.state(make_model(k)))
+        per_key = [init(k) for k in keys]
+        states = jax.tree.map(lambda *a: jnp.stack(a), *per_key)
         g = jax.jit(
             lambda st: jax.lax.map(lambda s: grads(nnx.merge(graphdef, s)), st, batch_size=chunk)
         )(states)
@@ -391,7 +427,7 @@ def gradient_correlation(
     return {
         "correlation": float(estimate),
         "stderr": float(stderr),
-        "per_init": cross / energy,
+        "per_init": np.where(energy > 0, cross / np.where(energy > 0, energy, 1.0), np.nan),
         "gradients": g.reshape(len(keys), *x.shape),
     }
 

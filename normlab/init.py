@@ -81,7 +81,39 @@ def data_dependent_init(model: nnx.Module, batch: Any, *, include_plain: bool = 
         T. Salimans and D. P. Kingma, "Weight Normalization", NeurIPS 2016,
         arXiv:1602.07868, section 3 (data-dependent initialization).
     """
-    return [path for path, _, _ in _run_tapped(model, batch, include_plain, _standardise)]
+    if not isinstance(model, nnx.Module):
+        raise TypeError(f"data_dependent_init: model must be an nnx.Module, got {type(model)}")
+    _check_batch(batch, "data_dependent_init")
+    rows = _run_tapped(model, batch, include_plain, _standardise)
+    dead = [path or type(model).__name__ for path, _, sd in rows if not bool(jnp.any(sd > 0))]
+    if dead:
+        raise ValueError(
+            f"data_dependent_init: every unit of layer(s) {', '.join(dead)} has zero standard "
+            "deviation on this batch, so they were left as they were; use a batch whose examples "
+            "differ (the paper uses 500 training images)"
+        )
+    return [path for path, _, _ in rows]
+
+
+def _check_batch(batch: Any, fn: str) -> None:
+    """An array batch needs >= 2 examples, finite values, and examples that differ."""
+    if not hasattr(batch, "shape"):
+        return  # a pytree of inputs: the model itself decides what it accepts
+    if batch.ndim < 2:
+        raise ValueError(f"{fn}: batch has shape {tuple(batch.shape)}: need (examples, ...)")
+    if batch.shape[0] < 2:
+        raise ValueError(
+            f"{fn}: batch has {batch.shape[0]} example(s); the per-unit statistics need "
+            "at least 2 (the paper uses 500)"
+        )
+    x = jnp.asarray(batch)
+    if jnp.issubdtype(x.dtype, jnp.inexact) and not bool(jnp.all(jnp.isfinite(x))):
+        raise ValueError(f"{fn}: batch contains NaN or infinite values")
+    if bool(jnp.all(x == x[:1])):
+        raise ValueError(
+            f"{fn}: all {batch.shape[0]} examples of the batch are identical, so every "
+            "standard deviation is 0; use a batch of different examples"
+        )
 
 
 def preactivation_moments(
@@ -106,6 +138,7 @@ def preactivation_moments(
         >>> [(s["layer"], s["std"].shape) for s in stats]
         [('hidden/0', (3,)), ('out', (2,))]
     """
+    _check_batch(batch, "preactivation_moments")
     rows = _run_tapped(model, batch, include_plain, lambda layer, x, y: y)
     return [{"layer": path, "mean": mu, "std": sd} for path, mu, sd in rows]
 
@@ -149,6 +182,11 @@ def _standardise(layer, recompute, y):
     scale = jnp.where(sd > 0, 1.0 / jnp.where(sd > 0, sd, 1.0), 1.0)
     mu = jnp.where(sd > 0, mu, 0.0)
     if isinstance(layer, WeightNorm):
+        if layer.feature_axes != (layer.v.ndim - 1,):
+            raise ValueError(
+                f"data_dependent_init needs WeightNorm layers with one length per output unit "
+                f"(feature_axes=-1); got feature_axes={layer.feature_axes}"
+            )
         layer.g.set_value((layer.g[...] * scale).astype(layer.g[...].dtype))
     else:
         k = layer.kernel

@@ -20,6 +20,7 @@ model objects passed in.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -204,11 +205,20 @@ def fit_seeds(
     """
     import time
 
-    keys = list(keys)
+    _check_int("epochs", epochs, 1)
+    _check_int("batch_size", batch_size, 1)
+    _check_int("eval_batch_size", eval_batch_size, 1)
+    if scan not in (True, False, "auto"):
+        raise ValueError(f"scan={scan!r}; allowed: True, False, 'auto'")
+    if not callable(make_model):
+        raise TypeError(f"make_model must be callable (key -> model), got {type(make_model)}")
+    keys = _check_keys(keys)
+    _check_optimizer(tx, len(keys))
+    _check_pair("train", train)
+    if test is not None:
+        _check_pair("test", test)
     if not keys:
         raise ValueError("keys must hold at least one key")
-    if epochs < 1:
-        raise ValueError(f"epochs={epochs} must be >= 1")
     n = len(train[1])
     if not 1 <= batch_size <= n:
         raise ValueError(f"batch_size={batch_size} must be in [1, {n}] (training set size)")
@@ -219,6 +229,7 @@ def fit_seeds(
     else:
         models = [make_model(k) for k in keys]
         shuffle_keys = jnp.stack(keys)
+    _check_labels_fit_outputs(models[0], train, test)
     use_scan = uses_scan(models[0]) if scan == "auto" else bool(scan)
     if progress is None:
         progress = not os.environ.get("CI")
@@ -480,7 +491,114 @@ def _check_finite(loss: np.ndarray, epoch: int, steps: int) -> None:
         )
 
 
+# --- input checks: a wrong argument raises here, naming it, instead of training on it ---------
+
+
+def _check_int(name: str, value, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}={value!r} must be an int")
+    if value < minimum:
+        raise ValueError(f"{name}={value} must be >= {minimum}")
+
+
+def _is_key(k) -> bool:
+    dtype = getattr(k, "dtype", None)
+    if dtype is None:
+        return False
+    if jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key):
+        return k.ndim == 0
+    return dtype == jnp.uint32 and tuple(k.shape) == (2,)  # a raw jax.random.PRNGKey
+
+
+def _check_keys(keys) -> list:
+    if _is_key(keys):
+        raise TypeError(
+            "keys is a single key; pass a sequence, e.g. jax.random.split(key, num_seeds)"
+        )
+    try:
+        keys = list(keys)
+    except TypeError:
+        raise TypeError(
+            f"keys={keys!r} must be a sequence of jax.random.key(...) keys "
+            "(e.g. jax.random.split(jax.random.key(0), 3))"
+        ) from None
+    for i, k in enumerate(keys):
+        if not _is_key(k):
+            raise TypeError(
+                f"keys[{i}]={k!r} is not a JAX random key; use jax.random.key(seed) "
+                "(or jax.random.split of one)"
+            )
+    return keys
+
+
+def _check_optimizer(tx, num_keys: int) -> None:
+    txs = [tx] if isinstance(tx, optax.GradientTransformation) else tx
+    if not isinstance(txs, Sequence) or not txs:
+        raise TypeError(f"tx must be an optax.GradientTransformation (or one per key), got {tx!r}")
+    for t in txs:
+        if not (callable(getattr(t, "init", None)) and callable(getattr(t, "update", None))):
+            raise TypeError(f"tx must be an optax.GradientTransformation, got {type(t).__name__}")
+    if len(txs) not in (1, num_keys):
+        raise ValueError(
+            f"got {len(txs)} optimizers for {num_keys} keys; pass one optimizer, or one per key"
+        )
+
+
+def _check_pair(name: str, pair) -> None:
+    """``(inputs, labels)``: same length, integer labels >= 0, finite float inputs."""
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        raise TypeError(f"{name} must be a pair (inputs, labels), got {type(pair).__name__}")
+    x, y = pair
+    x_shape, y_shape = np.shape(x), np.shape(y)
+    if len(x_shape) < 2:
+        raise ValueError(f"{name} inputs have shape {x_shape}: need (examples, features...)")
+    if len(y_shape) != 1:
+        raise ValueError(f"{name} labels have shape {y_shape}: need one integer class per example")
+    if x_shape[0] != y_shape[0]:
+        raise ValueError(
+            f"{name} inputs and labels differ in length: {x_shape[0]} inputs, {y_shape[0]} labels"
+        )
+    y_dtype = np.dtype(getattr(y, "dtype", None) or np.asarray(y).dtype)
+    if y_dtype == np.bool_ or y_dtype.kind not in "iu":
+        raise TypeError(f"{name} labels have dtype {y_dtype}: need integer class indices")
+    if y_shape[0] and int(jnp.min(jnp.asarray(y))) < 0:
+        raise ValueError(f"{name} labels include {int(jnp.min(jnp.asarray(y)))}: need >= 0")
+    x_dtype = np.dtype(getattr(x, "dtype", None) or np.asarray(x).dtype)
+    if x_dtype.kind == "f" and not bool(jnp.all(jnp.isfinite(jnp.asarray(x)))):
+        raise ValueError(f"{name} inputs contain NaN or infinite values")
+
+
+def _check_labels_fit_outputs(model, train, test) -> None:
+    graphdef, state = nnx.split(model)
+    x1 = jnp.asarray(train[0][:2])
+    try:
+        out = jax.eval_shape(lambda s, x: nnx.merge(graphdef, s)(x), state, x1)
+    except Exception as e:  # the model cannot take these inputs: say so with the shapes
+        raise ValueError(
+            f"the model cannot be applied to train inputs of shape {tuple(np.shape(train[0]))}: "
+            f"{type(e).__name__}: {e}"
+        ) from e
+    if len(out.shape) != 2:
+        raise ValueError(
+            f"the model's output has shape {out.shape} for a batch of {len(x1)}: "
+            "need logits (batch, classes)"
+        )
+    classes = out.shape[1]
+    for name, pair in (("train", train), ("test", test)):
+        if pair is not None and len(pair[1]):
+            top = int(jnp.max(jnp.asarray(pair[1])))
+            if top >= classes:
+                raise ValueError(
+                    f"{name} labels include {top} but the model has {classes} outputs "
+                    f"(labels must be in [0, {classes - 1}])"
+                )
+
+
 def _progress_bar(enabled: bool, total: int, desc: str):
+    if importlib.util.find_spec("tqdm") is None:  # tqdm comes with the `experiments` extra
+        from normlab._download import _NoBar
+
+        return _NoBar()
     try:  # a notebook bar where widgets exist (Colab), else text; tqdm.auto warns without them
         import ipywidgets  # noqa: F401
         from tqdm.auto import tqdm

@@ -97,12 +97,18 @@ def test_truncated_cifar_batch_is_named(data_dir, tmp_path):
         data.load("cifar10", data_dir=tmp_path, cache=False)
 
 
-def test_missing_folder_says_what_was_tried(tmp_path, monkeypatch):
-    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))  # nothing prepared there
+def test_missing_folder_says_what_was_tried(tmp_path):
     with pytest.raises(data.DataNotFoundError) as err:
-        data.load("mnist", data_dir=tmp_path / "nowhere")
+        data.load("mnist", data_dir=tmp_path / "nowhere", download=False)
     msg = str(err.value)
-    assert "nowhere" in msg and "NORMLAB_DATA_DIR" in msg and "normlab[tfds]" in msg
+    assert f"data_dir={tmp_path / 'nowhere'}: not found" in msg
+    assert "no download (download=False)" in msg and "put the canonical files in that folder" in msg
+
+
+def test_tfds_without_tensorflow_is_not_tried_and_prints_nothing(tmp_path, capfd):
+    with pytest.raises(data.DataNotFoundError, match="not used without TensorFlow|not installed"):
+        data.load("cifar10", data_dir=tmp_path, download=False)
+    assert capfd.readouterr().err == ""
 
 
 def test_unknown_dataset_is_rejected():
@@ -112,10 +118,11 @@ def test_unknown_dataset_is_rejected():
 
 @pytest.mark.parametrize("name,shape", [("mnist", (28, 28, 1)), ("cifar10", (32, 32, 3))])
 def test_tfds_path_with_mock_data(name, shape, monkeypatch):
+    pytest.importorskip("tensorflow")  # tfds is a source only together with TensorFlow
     tfds = pytest.importorskip("tensorflow_datasets")
     monkeypatch.delenv("NORMLAB_DATA_DIR", raising=False)
     with tfds.testing.mock_data(num_examples=6):
-        ds = data.load(name)
+        ds = data.load(name, download=False)
     assert ds.train_images.shape == (6, *shape) and ds.train_images.dtype == np.uint8
     assert ds.test_labels.shape == (6,) and ds.test_labels.dtype == np.int32
 

@@ -138,3 +138,39 @@ def test_shattered_gradients_experiment_smoke():
         shattered_gradients.coactivation_vs_distance,
     ):
         assert plot(r).axes
+
+
+_LOOKS_LINEAR = """
+import jax, jax.numpy as jnp
+from flax import nnx
+from normlab import diagnostics as D
+from normlab.models import LooksLinearMLP
+make = lambda k: LooksLinearMLP(1, 1, depth=20, width=64, normalization="batch", rngs=nnx.Rngs(k))
+keys = jax.random.split(jax.random.key(0), 16)
+c = D.gradient_correlation(make, keys, jnp.linspace(-2, 2, 256)[:, None])
+print(c["correlation"], c["stderr"])
+"""
+
+
+def test_orthogonally_initialized_models_do_not_hang_and_are_linear():
+    """Looks-linear (orthogonal) models used to deadlock XLA:CPU when built in jit(vmap(...));
+    run in a subprocess with a timeout so a hang fails the test (this one ran past 90 s before
+    the fix, 8 s after). At init they are linear, so the gradient correlation is 1."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    out = subprocess.run(
+        [sys.executable, "-c", _LOOKS_LINEAR], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    corr, err = map(float, out.stdout.split())
+    assert abs(corr - 1) < 1e-5 and err < 1e-5
+
+
+def test_output_beyond_the_model_is_rejected():
+    model = MLP(1, 10, depth=1, width=4, rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match="output=20 but the model has 10 outputs"):
+        D.input_gradients(model, jnp.zeros((3, 1)), output=20)

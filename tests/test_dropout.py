@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from normlab.activations import elu, selu_parameters
+from normlab.activations import elu, selu, selu_for, selu_parameters
 from normlab.models import MLP
-from normlab.nn import AlphaDropout
+from normlab.nn import AlphaDropout, MeanOnlyBatchNorm
 from normlab.nn.dropout import alpha_dropout_affine
 
 N = 1_000_000
@@ -108,3 +108,43 @@ def test_mlp_alpha_dropout_option():
     assert (mlp(x) == mlp(x)).all()
     with pytest.raises(ValueError, match="dropout="):
         MLP(6, 3, depth=1, width=4, dropout_rate=0.1, dropout="gaussian", rngs=nnx.Rngs(0))
+
+
+class _Mixed(nnx.Module):
+    def __init__(self, rngs):
+        self.l1 = nnx.Linear(6, 8, rngs=rngs)
+        self.bn = nnx.BatchNorm(8, rngs=rngs)
+        self.adrop = AlphaDropout(0.3, rngs=rngs)
+        self.l2 = nnx.Linear(8, 8, rngs=rngs)
+        self.mobn = MeanOnlyBatchNorm(8, rngs=rngs)
+        self.drop = nnx.Dropout(0.3, rngs=rngs)
+
+    def __call__(self, x):
+        h = self.adrop(selu(self.bn(self.l1(x))))
+        return self.drop(self.mobn(self.l2(h)))
+
+
+def test_eval_view_of_a_mixed_model_is_deterministic():
+    model = _Mixed(nnx.Rngs(0))
+    x = jax.random.normal(jax.random.key(1), (16, 6))
+    view = nnx.view(model, deterministic=True, use_running_average=True)
+    assert view.adrop.deterministic and view.mobn.use_running_average
+    np.testing.assert_array_equal(view(x), view(x))
+    # the running statistics are used, not the batch's: one example gives the same row
+    np.testing.assert_allclose(view(x[:1]), view(x)[:1], rtol=1e-6, atol=1e-6)
+    # the original model is untouched and still stochastic
+    assert not model.adrop.deterministic and not model.mobn.use_running_average
+    assert not np.array_equal(model(x), model(x))
+    info = nnx.view_info(model)
+    assert "AlphaDropout:\n  deterministic: bool | None = None" in info
+    assert "MeanOnlyBatchNorm:\n  use_running_average: bool | None = None" in info
+
+
+def test_selu_and_its_alpha_dropout_share_the_fixed_point():
+    act = selu_for(0.0, 2.0)
+    drop = act.alpha_dropout(0.1, rngs=nnx.Rngs(dropout=0))
+    a, b, ap = alpha_dropout_affine(0.1, 0.0, 2.0)
+    assert (drop.a, drop.b, drop.alpha_prime) == (a, b, ap)
+    assert ap == -act.lam * act.alpha
+    with pytest.raises(TypeError, match="var= is fixed by the SELU"):
+        act.alpha_dropout(0.1, var=1.0)

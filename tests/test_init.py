@@ -70,11 +70,12 @@ def test_nothing_to_initialise():
         def __call__(self, x):
             return x
 
+    x = jax.random.normal(jax.random.key(0), (2, 3))
     with pytest.raises(ValueError, match="no WeightNorm, nnx.Linear or nnx.Conv"):
-        data_dependent_init(Bare(), jnp.ones((2, 3)))
+        data_dependent_init(Bare(), x)
     mlp = MLP(3, 2, depth=1, width=4, rngs=nnx.Rngs(0))
     with pytest.raises(ValueError, match="include_plain=True"):
-        data_dependent_init(mlp, jnp.ones((2, 3)), include_plain=False)
+        data_dependent_init(mlp, x, include_plain=False)
 
 
 def test_layer_called_twice_is_rejected():
@@ -88,5 +89,5 @@ def test_layer_called_twice_is_rejected():
 
     model = Twice()
     with pytest.raises(ValueError, match="called twice"):
-        data_dependent_init(model, jnp.ones((4, 3)))
+        data_dependent_init(model, jax.random.normal(jax.random.key(0), (4, 3)))
     assert isinstance(model.a, nnx.Linear)  # the taps are removed again

@@ -82,8 +82,9 @@ def test_check_grads_float64():
 def test_gradient_identities():
     """grad_v is orthogonal to v; grad_g = grad_w . v/||v||; grad_v as in the paper."""
     with jax.enable_x64(True):
-        wn = WeightNorm(
-            nnx.Linear(6, 4, param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0))
+        wn = WeightNorm(  # the identities are those of epsilon = 0
+            nnx.Linear(6, 4, param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0)),
+            epsilon=0.0,
         )
         wn.g.set_value(jnp.array([0.5, 1.0, 2.0, 3.0]))
         x = jax.random.normal(jax.random.key(1), (9, 6), jnp.float64)
@@ -114,8 +115,9 @@ def test_grad_v_orthogonal_in_float32():
 def test_norm_of_v_grows_under_sgd():
     """Orthogonal updates: ||v_{t+1}||^2 = ||v_t||^2 + lr^2 ||grad_v||^2 (Pythagoras)."""
     with jax.enable_x64(True):
-        wn = WeightNorm(
-            nnx.Linear(6, 4, param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0))
+        wn = WeightNorm(  # the identities are those of epsilon = 0
+            nnx.Linear(6, 4, param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0)),
+            epsilon=0.0,
         )
         x = jax.random.normal(jax.random.key(1), (9, 6), jnp.float64)
         target = jax.random.normal(jax.random.key(2), (9, 4), jnp.float64)
@@ -201,3 +203,27 @@ def test_weight_norm_cifar_smoke(tmp_path, with_data):
     assert sorted(errors) == ["batch_norm", "weight_norm_mean_only"]
     assert all(0.0 <= e[0] <= 100.0 for e in errors.values())
     assert all(len(h[0]["train_loss"]) == 1 for h in r.metrics["histories"].values())
+
+
+def test_feature_axes_match_flax_weight_norm():
+    """With g_init="ones" the effective kernel is Flax's for the same feature_axes."""
+    for axes in (-1, (0,), (2, 3), None):
+        conv = nnx.Conv(3, 4, (2, 2), rngs=nnx.Rngs(0))
+        ours = WeightNorm(nnx.clone(conv), feature_axes=axes, g_init="ones")
+        flax = nnx.WeightNorm(nnx.clone(conv), feature_axes=axes, rngs=nnx.Rngs(0))
+        x = jax.random.normal(jax.random.key(1), (2, 5, 5, 3))
+        np.testing.assert_allclose(ours(x), flax(x), rtol=1e-5, atol=1e-6)
+        w = ours.kernel
+        keep = () if axes is None else ours.feature_axes
+        norms = jnp.sqrt(jnp.sum(w * w, axis=tuple(i for i in range(4) if i not in keep)))
+        np.testing.assert_allclose(norms, 1.0, rtol=1e-6)
+
+
+def test_zero_column_gives_zero_not_nan():
+    dense = nnx.Linear(3, 2, rngs=nnx.Rngs(0))
+    dense.kernel.set_value(dense.kernel[...].at[:, 1].set(0.0))
+    wn = WeightNorm(dense)
+    y = wn(jnp.ones((4, 3)))
+    assert bool(jnp.all(jnp.isfinite(y))) and bool(jnp.all(y[:, 1] == dense.bias[1]))
+    grads = nnx.grad(lambda m: m(jnp.ones((4, 3))).sum())(wn)
+    assert bool(jnp.all(jnp.isfinite(grads["layer"]["kernel"][...])))

@@ -1,14 +1,14 @@
 """SELU networks built for a chosen fixed point, and their activation moments layer by layer.
 
 Shared by the alpha-dropout and fixed-point experiments: the activation and
-the alpha dropout for a target (mean, variance), kernels with exactly the
+the alpha dropout for a target (mean, variance), both from one
+:func:`normlab.activations.selu_for`, kernels with exactly the
 weight statistics the moment map assumes, and the per-layer moments of a
 network's hidden activations.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import jax
@@ -16,27 +16,11 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from normlab.activations import elu, selu_parameters
+from normlab.activations import selu_for
 from normlab.models import MLP
-from normlab.nn.dropout import AlphaDropout
 
 # the (omega, tau) of the moment map that each convention of selu_parameters assumes
 WEIGHT_STATS = {"notebook": (1.0, 1.0), "normalized_weights": (0.0, 1.0)}
-
-
-@functools.cache
-def selu_for(mean: float, var: float, convention: str = "notebook") -> Callable:
-    """``lambda * elu(x, alpha)`` with ``selu_parameters(mean, var, convention=...)``.
-
-    Cached, so equal targets give the same function object and models built
-    for them share a graph definition (and compiled code).
-    """
-    alpha, lam = selu_parameters(mean, var, convention=convention)
-
-    def act(x):
-        return lam * elu(x, alpha)
-
-    return act
 
 
 def exact_kernel_init(omega: float = 0.0, tau: float = 1.0) -> Callable:
@@ -87,17 +71,14 @@ def snn(
         if init == "exact"
         else "lecun_normal_untruncated"
     )
-    drop = (
-        functools.partial(AlphaDropout, mean=mean, var=var, convention=convention)
-        if dropout == "alpha"
-        else dropout
-    )
+    act = selu_for(mean, var, convention)
+    drop = act.alpha_dropout if dropout == "alpha" else dropout
     return MLP(
         in_features,
         out_features,
         depth=depth,
         width=width,
-        activation=selu_for(mean, var, convention),
+        activation=act,
         kernel_init=kernel,
         dropout_rate=dropout_rate,
         dropout=drop,

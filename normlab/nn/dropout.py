@@ -80,8 +80,9 @@ class AlphaDropout(nnx.Module):
 
     .. math:: y = a\bigl(x d + \alpha'(1 - d)\bigr) + b,\qquad d \sim \mathrm{Bernoulli}(q)
 
-    It is the identity when ``deterministic`` is True (``model.eval()`` sets
-    it, ``model.train()`` clears it) or when ``rate`` is 0. Masks are drawn
+    It is the identity when ``deterministic`` is True (``model.eval()`` or
+    ``nnx.view(model, deterministic=True)`` sets it, ``model.train()`` clears
+    it) or when ``rate`` is 0. Masks are drawn
     from the ``rng_collection`` stream (``"dropout"``) of ``rngs``. The paper
     recommends rates 0.05 and 0.1.
 
@@ -143,6 +144,15 @@ class AlphaDropout(nnx.Module):
             self.rngs = nnx.data(None)
         else:
             raise TypeError(f"rngs must be nnx.Rngs, nnx.RngStream or None, got {type(rngs)}")
+
+    def set_view(self, deterministic: bool | None = None):
+        """Class method used by ``nnx.view``, as ``nnx.Dropout``'s.
+
+        Args:
+          deterministic: if True, disables alpha dropout (the layer is the identity).
+        """
+        if deterministic is not None:
+            self.deterministic = deterministic
 
     def __call__(
         self,

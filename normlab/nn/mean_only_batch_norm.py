@@ -27,7 +27,7 @@ class MeanOnlyBatchNorm(nnx.Module):
     spatial axes), :math:`\bar\mu` is ``mean`` (a ``nnx.BatchStat``), ``m`` is
     ``momentum`` and ``b`` is ``bias``. With ``use_running_average=True`` (what
     ``model.eval()`` sets) :math:`\bar\mu` replaces :math:`\mu_B` and is not
-    updated.
+    updated; ``nnx.view(model, use_running_average=True)`` sets it too.
 
     Args:
         num_features: size of the feature axis.
@@ -68,6 +68,10 @@ class MeanOnlyBatchNorm(nnx.Module):
         param_dtype=jnp.float32,
         rngs: nnx.Rngs,
     ):
+        if isinstance(num_features, bool) or not isinstance(num_features, int):
+            raise TypeError(f"num_features={num_features!r} must be an int")
+        if num_features < 1:
+            raise ValueError(f"num_features={num_features} must be >= 1")
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum={momentum} must be in [0, 1]")
         self.num_features = num_features
@@ -79,6 +83,16 @@ class MeanOnlyBatchNorm(nnx.Module):
         self.bias = (
             nnx.Param(bias_init(rngs.params(), (num_features,), param_dtype)) if use_bias else None
         )
+
+    def set_view(self, use_running_average: bool | None = None):
+        """Class method used by ``nnx.view``, as ``nnx.BatchNorm``'s.
+
+        Args:
+          use_running_average: if True, the stored running mean will be
+            used instead of computing the batch mean on the input.
+        """
+        if use_running_average is not None:
+            self.use_running_average = use_running_average
 
     def __call__(self, x: jnp.ndarray, *, use_running_average: bool | None = None) -> jnp.ndarray:
         use_ra = self.use_running_average if use_running_average is None else use_running_average

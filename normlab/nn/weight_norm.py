@@ -15,8 +15,9 @@ class WeightNorm(nnx.Module):
 
     The wrapped layer's kernel becomes the direction ``v``; a new parameter
     ``g`` (one entry per output unit) is its length. The norm runs over every
-    kernel axis but the last (the output axis), so each output unit, or each
-    output channel of a convolution, has its own length. Gradient descent on
+    kernel axis but ``feature_axes`` (by default the last, the output axis), so
+    each output unit, or each output channel of a convolution, has its own
+    length. Gradient descent on
     ``(g, v)`` decouples the length of a weight vector from its direction,
     which is what makes the optimisation better conditioned.
 
@@ -30,16 +31,32 @@ class WeightNorm(nnx.Module):
     ``g`` and ``layer.kernel``; the effective kernel is :attr:`kernel`.
 
     ``g`` starts at ``||v||`` (``g_init="norm"``), so wrapping a layer does not
-    change its function; Flax's ``nnx.WeightNorm`` starts the scale at 1
-    instead. The paper's own start, ``g = 1/std`` of the pre-activations, is
-    the explicit pass :func:`normlab.init.data_dependent_init`.
+    change its function. The paper's own start, ``g = 1/std`` of the
+    pre-activations, is the explicit pass :func:`normlab.init.data_dependent_init`.
+
+    How it differs from Flax's ``nnx.WeightNorm`` (same ``feature_axes`` and
+    ``epsilon`` meaning: the norm runs over every axis not in ``feature_axes``,
+    ``epsilon`` is added under the square root):
+
+    - the scale ``g`` starts at ``||v||`` rather than 1, so wrapping a trained
+      or specially initialised layer keeps its function (``g_init="ones"``
+      gives Flax's start);
+    - ``v`` is never overwritten: Flax writes the normalised kernel back into
+      the wrapped layer on every call, here the wrapped layer keeps ``v`` and a
+      copy runs with ``w``, so ``layer.kernel`` stays the paper's ``v`` (whose
+      norm gradient descent grows, as the paper analyses) and the layer works
+      inside ``jit``/``vmap``/``scan`` without mutation;
+    - only the ``kernel`` is reparameterised (no ``variable_filter``).
 
     Args:
         layer: an ``nnx.Linear`` or ``nnx.Conv`` (any module whose output is
-            linear in a ``kernel`` parameter with the output axis last).
+            linear in a ``kernel`` parameter).
+        feature_axes: the kernel axes that keep one length each (default -1,
+            the output axis; ``None``: one length for the whole kernel).
         g_init: ``"norm"`` (``g = ||v||``, the wrapped function unchanged) or
             ``"ones"`` (unit-norm rows, as Flax's ``nnx.WeightNorm``).
-        epsilon: added under the square root of ``||v||^2``, against a zero ``v``.
+        epsilon: added under the square root of ``||v||^2`` (>= 0; default
+            1e-12 as in Flax), so a zero column gives 0, not NaN.
 
     Example:
         >>> import jax.numpy as jnp
@@ -52,13 +69,37 @@ class WeightNorm(nnx.Module):
         >>> wn.g.shape
         (2,)
 
+        On a convolution, one length per output channel:
+
+        >>> conv = WeightNorm(nnx.Conv(3, 8, (3, 3), rngs=nnx.Rngs(0)))
+        >>> conv.g.shape, conv(jnp.ones((1, 5, 5, 3))).shape
+        ((8,), (1, 5, 5, 8))
+
+        Inside a model, trained like any other layer:
+
+        >>> class Net(nnx.Module):
+        ...     def __init__(self, rngs):
+        ...         self.conv = WeightNorm(nnx.Conv(1, 4, (3, 3), rngs=rngs))
+        ...         self.out = WeightNorm(nnx.Linear(4, 10, rngs=rngs))
+        ...     def __call__(self, x):
+        ...         return self.out(nnx.relu(self.conv(x)).mean((1, 2)))
+        >>> Net(nnx.Rngs(0))(jnp.ones((2, 8, 8, 1))).shape
+        (2, 10)
+
     References:
         T. Salimans and D. P. Kingma, "Weight Normalization: A Simple
         Reparameterization to Accelerate Training of Deep Neural Networks",
         NeurIPS 2016, arXiv:1602.07868.
     """
 
-    def __init__(self, layer: nnx.Module, *, g_init: str = "norm", epsilon: float = 0.0):
+    def __init__(
+        self,
+        layer: nnx.Module,
+        *,
+        feature_axes: int | tuple[int, ...] | None = -1,
+        g_init: str = "norm",
+        epsilon: float = 1e-12,
+    ):
         kernel = getattr(layer, "kernel", None)
         if not isinstance(kernel, nnx.Param):
             raise TypeError(
@@ -67,8 +108,26 @@ class WeightNorm(nnx.Module):
             )
         if g_init not in ("norm", "ones"):
             raise ValueError(f"unknown g_init={g_init!r}; allowed: 'norm', 'ones'")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)):
+            raise TypeError(f"epsilon={epsilon!r} must be a float >= 0")
+        if not 0.0 <= epsilon < float("inf"):
+            raise ValueError(f"epsilon={epsilon} must be finite and >= 0")
+        ndim = kernel[...].ndim
+        axes = () if feature_axes is None else feature_axes
+        axes = (axes,) if isinstance(axes, int) else tuple(axes)
+        if any(isinstance(a, bool) or not isinstance(a, int) for a in axes):
+            raise TypeError(f"feature_axes={feature_axes!r} must be an int, ints or None")
+        if any(not -ndim <= a < ndim for a in axes):
+            raise ValueError(
+                f"feature_axes={feature_axes!r} out of range for a {ndim}-d kernel "
+                f"of shape {kernel[...].shape}"
+            )
+        canonical = tuple(sorted({a % ndim for a in axes}))
+        if len(canonical) != len(axes):
+            raise ValueError(f"feature_axes={feature_axes!r} repeats an axis")
         self.layer = layer
-        self.epsilon = epsilon
+        self.feature_axes = canonical
+        self.epsilon = float(epsilon)
         norm = self.v_norm()
         self.g = nnx.Param(norm if g_init == "norm" else jnp.ones_like(norm))
 
@@ -77,16 +136,20 @@ class WeightNorm(nnx.Module):
         """The direction parameter (the wrapped layer's kernel)."""
         return self.layer.kernel[...]
 
+    def _reduction_axes(self, ndim: int) -> tuple[int, ...]:
+        return tuple(i for i in range(ndim) if i not in self.feature_axes)
+
     def v_norm(self) -> jnp.ndarray:
-        """``||v||`` per output unit: the norm over every kernel axis but the last."""
+        """``||v||`` per feature: the norm over every kernel axis not in ``feature_axes``."""
         v = self.v
-        axes = tuple(range(v.ndim - 1))
-        return jnp.sqrt(jnp.sum(v * v, axis=axes) + self.epsilon)
+        return jnp.sqrt(jnp.sum(v * v, axis=self._reduction_axes(v.ndim)) + self.epsilon)
 
     @property
     def kernel(self) -> jnp.ndarray:
         """The effective kernel ``w = g v / ||v||`` (same shape as ``v``)."""
-        return self.v * (self.g[...] / self.v_norm())
+        v = self.v
+        scale = jnp.expand_dims(self.g[...] / self.v_norm(), self._reduction_axes(v.ndim))
+        return v * scale
 
     @property
     def bias(self) -> Any:
