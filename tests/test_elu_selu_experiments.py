@@ -1,9 +1,15 @@
 """Smoke tests of the chapter "From ELU to SELU"'s experiments at the smallest size (real data)."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
+from flax import nnx
 
 import normlab
+from normlab import train
+from normlab.experiments import snn_depth
 
 
 def _run(name, **overrides):
@@ -47,6 +53,78 @@ def test_snn_depth(with_data):
     assert set(r.metrics["train_loss"]) == {"mnist/snn/2", "mnist/bn/2"}
     assert len(r.metrics["train_loss"]["mnist/snn/2"][0]) == 3  # start + 2 epochs
     assert np.isfinite(r.summary["final_train_loss"]["mnist/bn/2"]).all()
+    # the BN net's eval-mode curve is kept beside its batch-statistics one, and differs
+    assert set(r.metrics["train_loss_eval_mode"]) == {"mnist/bn/2"}
+    assert r.metrics["train_loss_eval_mode"]["mnist/bn/2"] != r.metrics["train_loss"]["mnist/bn/2"]
+
+
+def test_snn_depth_rejects_an_unknown_setup():
+    config = snn_depth.get_config("small")
+    with pytest.raises(ValueError, match="loss_mode"):
+        snn_depth.run({**config, "loss_mode": "running"}, seeds=[0])
+    with pytest.raises(ValueError, match="standardize"):
+        snn_depth.run({**config, "standardize": "per_channel"}, seeds=[0])
+
+
+def test_standardize_per_feature_gives_each_feature_mean_0_and_variance_1():
+    rng = np.random.default_rng(0)
+    train_x = rng.integers(0, 256, size=(500, 4, 4, 3), dtype=np.uint8)
+    train_x[:, 0, 0, :] = 17  # a constant feature stays 0, as with sklearn's StandardScaler
+    test_x = rng.integers(0, 256, size=(7, 4, 4, 3), dtype=np.uint8)
+    test_x[:, 0, 0, :] = 17
+    xt, xv = snn_depth.standardize_per_feature(train_x, test_x)
+    assert xt.shape == train_x.shape and xt.dtype == np.float32
+    flat = xt.reshape(500, -1)[:, 3:]
+    np.testing.assert_allclose(flat.mean(0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(flat.std(0), 1.0, atol=1e-5)
+    assert np.all(xt[:, 0, 0, :] == 0.0) and np.all(xv[:, 0, 0, :] == 0.0)
+    # the test set uses the training set's statistics, per feature (not per channel)
+    f = train_x[:, 1, 2, 0] / 255.0
+    np.testing.assert_allclose(
+        xv[:, 1, 2, 0], (test_x[:, 1, 2, 0] / 255.0 - f.mean()) / f.std(), 1e-5
+    )
+
+
+def _bn_net(key=0):
+    return snn_depth.make_net("bn", 5, depth=2, width=6, key=jax.random.key(key))
+
+
+def test_batch_stat_loss_normalizes_each_batch_with_its_own_statistics():
+    rng = np.random.default_rng(1)
+    # inputs far from mean 0 / variance 1, so running averages (init 0 and 1) and batch
+    # statistics give different losses
+    x = jnp.asarray(3.0 + 2.0 * rng.normal(size=(12, 5)), jnp.float32)
+    y = jnp.asarray(rng.integers(0, 10, size=12), jnp.int32)
+    model = _bn_net()
+    before = jax.tree.map(np.asarray, nnx.state(model, nnx.BatchStat))
+    got = snn_depth.batch_stat_loss(model, x, y, 4)
+    # reference: the same net in training mode, one batch of 4 at a time, in Python
+    ref = []
+    for i in range(3):
+        m = nnx.clone(model)
+        m.train()
+        logits = m(x[4 * i : 4 * i + 4])
+        ref.append(optax.softmax_cross_entropy_with_integer_labels(logits, y[4 * i : 4 * i + 4]))
+    np.testing.assert_allclose(float(got), float(jnp.concatenate(ref).mean()), rtol=1e-5)
+    assert abs(float(got) - train.evaluate(model, (x, y))["loss"]) > 1e-3
+    after = jax.tree.map(np.asarray, nnx.state(model, nnx.BatchStat))
+    assert jax.tree.all(jax.tree.map(np.array_equal, before, after))  # running stats untouched
+    # the last partial batch is dropped, as the authors' generate_minibatches
+    np.testing.assert_allclose(
+        float(snn_depth.batch_stat_loss(model, x[:11], y[:11], 4)),
+        float(jnp.concatenate(ref[:2]).mean()),
+        rtol=1e-5,
+    )
+
+
+def test_batch_stat_loss_of_a_net_without_batch_norm_is_its_eval_loss():
+    rng = np.random.default_rng(2)
+    x = jnp.asarray(rng.normal(size=(16, 5)), jnp.float32)
+    y = jnp.asarray(rng.integers(0, 10, size=16), jnp.int32)
+    snn = snn_depth.make_net("snn", 5, depth=3, width=6, key=jax.random.key(0))
+    np.testing.assert_allclose(
+        float(snn_depth.batch_stat_loss(snn, x, y, 8)), train.evaluate(snn, (x, y))["loss"], 1e-5
+    )
 
 
 def test_selu_vs_bn(with_data):

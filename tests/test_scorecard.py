@@ -20,11 +20,53 @@ def test_every_claim_names_a_registered_experiment():
     assert {c.experiment for c in scorecard.claims()} <= set(experiments.names())
 
 
-def test_elu_loss_rule():
-    judge = _claim("elu_mnist").judge
-    won = _r({"final_train_loss": {"elu": [0.1], "relu": [0.2], "srelu": [0.3]}})
-    lost = _r({"final_train_loss": {"elu": [0.1], "relu": [0.2], "srelu": [0.05]}})
-    assert judge(won)[1] == "reproduced" and judge(lost)[1] == "not reproduced"
+def _elu_claims():
+    return [c for c in scorecard.claims() if c.experiment == "elu_mnist"]
+
+
+def _elu_curves(train=None, median=None):
+    units = ("elu", "relu", "lrelu", "srelu")
+    train = train or {u: [2.0, 1.0, 0.5] for u in units}
+    median = median or {u: [0.5, 0.5, 0.5] for u in units}
+    curves = {u: {"train_loss": [train[u]], "median_activation": [median[u]]} for u in units}
+    return _r({}, {"curves": curves})
+
+
+def test_elu_loss_rule_judges_the_early_area_against_relu_and_lrelu():
+    loss_rule = _elu_claims()[0].judge
+    # ELU's last epoch is the highest, but its log loss over epochs 1-2 is the lowest:
+    # mean log10 = (log10 0.01 + log10 0.1) / 2 = -1.5 vs -0.5 for ReLU and LReLU
+    won = {"elu": [5.0, 0.01, 0.1], "relu": [2.0, 1.0, 0.1], "lrelu": [2.0, 1.0, 0.1]}
+    won["srelu"] = [2.0, 1e-3, 1e-3]  # lower still, but SReLU is not in Fig. 2
+    ours, status = loss_rule(_elu_curves(train=won))
+    assert status == "reproduced" and "elu -1.500" in ours and "relu -0.500" in ours
+    half = dict(won, lrelu=[2.0, 1e-3, 1e-3])
+    assert loss_rule(_elu_curves(train=half))[1] == "partly"
+    lost = dict(half, relu=[2.0, 1e-3, 1e-3])
+    assert loss_rule(_elu_curves(train=lost))[1] == "not reproduced"
+
+
+def test_elu_loss_rule_stops_at_epoch_25():
+    loss_rule = _elu_claims()[0].judge
+    # ELU is behind ReLU only after epoch 25, where the paper's curves are flat
+    elu = [2.0] + [0.1] * 25 + [10.0] * 5
+    other = [2.0] + [0.2] * 25 + [1e-3] * 5
+    train = {"elu": elu, "relu": other, "lrelu": other, "srelu": other}
+    ours, status = loss_rule(_elu_curves(train=train))
+    assert status == "reproduced" and "epochs 1-25" in ours
+
+
+def test_elu_median_rule_drops_epoch_0_and_ignores_srelu():
+    median_rule = _elu_claims()[1].judge
+    # at epoch 0 ELU is farthest from zero; after it, nearer than ReLU and LReLU
+    median = {"elu": [3.0, -0.1, 0.2], "relu": [0.1, 0.5, 0.6], "lrelu": [0.1, 0.4, 0.5]}
+    median["srelu"] = [0.0, 0.0, 0.0]
+    ours, status = median_rule(_elu_curves(median=median))
+    assert status == "reproduced" and "at 2 of 2 epochs" in ours
+    half = dict(median, lrelu=[0.1, 0.4, 0.1])
+    assert median_rule(_elu_curves(median=half))[1] == "partly"
+    lost = dict(median, relu=[0.1, 0.0, 0.0])
+    assert median_rule(_elu_curves(median=lost))[1] == "not reproduced"
 
 
 def test_jacobian_rule():
@@ -34,10 +76,34 @@ def test_jacobian_rule():
     assert judge(good)[1] == "reproduced" and judge(bad)[1] == "not reproduced"
 
 
-def test_depth_trend_rule_is_partly_when_one_family_disagrees():
-    final = {"mnist/snn/8": [1.0], "mnist/snn/32": [0.5], "mnist/bn/8": [1.0], "mnist/bn/32": [0.8]}
-    ours, status = _claim("snn_depth").judge(_r({"final_train_loss": final}))
-    assert status == "partly" and "d8/d32" in ours
+def _snn_claims():
+    return [c for c in scorecard.claims() if c.experiment == "snn_depth"]
+
+
+def test_depth_trend_rule_checks_every_depth():
+    trend = _snn_claims()[0].judge
+    bn = {"mnist/bn/8": [1.0], "mnist/bn/16": [1.2], "mnist/bn/32": [1.5]}
+    monotone = {"mnist/snn/8": [1.0], "mnist/snn/16": [0.7], "mnist/snn/32": [0.5], **bn}
+    ours, status = trend(_r({"final_train_loss": monotone}))
+    assert status == "reproduced" and "d8/d16/d32" in ours
+    # endpoints in order (0.5 < 1.0), but depth 16 fits lower than depth 32
+    kinked = dict(monotone, **{"mnist/snn/16": [0.4]})
+    assert trend(_r({"final_train_loss": kinked}))[1] == "partly"
+    both = dict(kinked, **{"mnist/bn/16": [2.0]})
+    assert trend(_r({"final_train_loss": both}))[1] == "not reproduced"
+
+
+def test_jagged_rule_counts_rising_epochs():
+    jagged = _snn_claims()[1].judge
+    smooth, rough = [[3.0, 2.0, 1.0, 0.5]], [[3.0, 2.0, 2.5, 1.0]]  # 0 and 1 rise in 3 epochs
+    final = {"mnist/snn/8": [0.5], "mnist/bn/8": [1.0]}
+    r = _r(
+        {"final_train_loss": final}, {"train_loss": {"mnist/snn/8": smooth, "mnist/bn/8": rough}}
+    )
+    ours, status = jagged(r)
+    assert status == "reproduced" and "SNN 0 %, BN 33 %" in ours
+    r.metrics["train_loss"]["mnist/bn/8"] = smooth
+    assert jagged(r)[1] == "not reproduced"
 
 
 def test_timing_row(tmp_path):
