@@ -14,6 +14,7 @@ here measure that on any model:
   :func:`brown_noise` as references;
 - :func:`gradient_correlation`: the correlation between gradients at nearby
   inputs averaged over many initializations, with a jackknife error bar;
+  :func:`lagged_correlation` the same at many lags from given gradients;
 - :func:`activation_statistics` and :func:`coactivation`: per-layer moments,
   the fraction of active units, and how often a unit is active at two inputs
   a given distance apart.
@@ -46,6 +47,7 @@ __all__ = [
     "freeze_batch_stats",
     "gradient_correlation",
     "input_gradients",
+    "lagged_correlation",
     "line_gradients",
     "segment_gradients",
     "white_noise",
@@ -234,21 +236,27 @@ def segment_gradients(
     return np.asarray(t, np.float64), np.asarray(d, np.float64)
 
 
-def autocorrelation(g, max_lag: int | None = None) -> np.ndarray:
-    r"""The (uncentred, normalized) autocorrelation function of a gradient sequence.
+def autocorrelation(g, max_lag: int | None = None, *, center: bool = False) -> np.ndarray:
+    r"""The normalized autocorrelation function of a gradient sequence.
 
-    .. math:: A(k) = \frac{\frac{1}{n-k}\sum_{i=1}^{n-k} g_i\, g_{i+k}}
-                          {\frac{1}{n}\sum_{i=1}^{n} g_i^2}
+    .. math:: A(k) = \frac{\frac{1}{n-k}\sum_{i=1}^{n-k} \tilde g_i\, \tilde g_{i+k}}
+                          {\frac{1}{n}\sum_{i=1}^{n} \tilde g_i^2}
 
-    so :math:`A(0) = 1`, a constant gradient (a linear network) has
-    :math:`A(k) = 1` at every lag, white noise about 0 and brown noise close
-    to 1 at small lags. A 2-D ``g`` holds one sequence per row (e.g. one per
-    initialization); numerator and denominator are then pooled over the rows.
-    Computed in float64.
+    with :math:`\tilde g = g` (uncentred, the default) or
+    :math:`\tilde g = g - \bar g` (``center=True``, the mean of each row
+    subtracted: the usual autocorrelation of a signal). :math:`A(0) = 1`.
+    Uncentred, a constant gradient (a linear network) has :math:`A(k) = 1` at
+    every lag, and a gradient with a large mean (a resnet with small
+    :math:`\beta`) stays near 1 whatever its fluctuations do; centred, only the
+    fluctuations count (a constant sequence then has none and raises). White
+    noise gives about 0 beyond lag 0, brown noise close to 1 at small lags. A
+    2-D ``g`` holds one sequence per row (e.g. one per initialization);
+    numerator and denominator are pooled over the rows. Computed in float64.
 
     Args:
         g: the sequence ``(n,)`` or sequences ``(m, n)``.
         max_lag: the largest lag (default ``n // 2``).
+        center: subtract each row's mean first.
 
     Returns:
         ``A(0), ..., A(max_lag)``.
@@ -256,16 +264,71 @@ def autocorrelation(g, max_lag: int | None = None) -> np.ndarray:
     Example:
         >>> autocorrelation([2.0, 2.0, 2.0, 2.0], 2).tolist()
         [1.0, 1.0, 1.0]
+        >>> autocorrelation([3.0, 1.0, 3.0, 1.0], 1, center=True).tolist()
+        [1.0, -1.0]
     """
     g = np.atleast_2d(np.asarray(g, np.float64))
     n = g.shape[1]
     max_lag = n // 2 if max_lag is None else int(max_lag)
     if not 0 <= max_lag < n:
         raise ValueError(f"max_lag={max_lag} must be in [0, {n - 1}]")
+    if center:
+        g = g - g.mean(1, keepdims=True)
     power = np.mean(g * g)
-    if power == 0:
-        raise ValueError("the gradient sequence is identically zero")
+    if power <= 1e-24 * max(1.0, float(np.abs(g).max()) ** 2):
+        what = "constant (nothing left after centring)" if center else "identically zero"
+        raise ValueError(f"the gradient sequence is {what}")
     return np.array([np.mean(g[:, : n - k] * g[:, k:]) / power for k in range(max_lag + 1)])
+
+
+def lagged_correlation(g, lags: Sequence[int]) -> dict[str, np.ndarray]:
+    r"""Correlation between gradients ``lag`` positions apart, pooled over initializations.
+
+    For gradients :math:`g_{k,i}` of initialization :math:`k` at ordered
+    inputs :math:`i` (from any model, e.g. :func:`line_gradients` per key),
+    at each lag :math:`\ell`:
+
+    .. math:: \hat C(\ell) = \frac{\sum_{k,i} \langle g_{k,i},\, g_{k,i+\ell}\rangle}
+              {\sum_{k,i} \tfrac12\bigl(\|g_{k,i}\|^2 + \|g_{k,i+\ell}\|^2\bigr)}
+
+    (the estimator of :func:`gradient_correlation`, for many lags at once and
+    without building models), with a jackknife standard error over
+    initializations. Theorem 1 of Balduzzi et al. (:math:`2^{-L}`) is about
+    pairs of inputs whose activation patterns are independent: on a line, far
+    apart pairs, not neighbours.
+
+    Args:
+        g: gradients ``(m, n)`` or ``(m, n, d)``, ``m >= 2`` initializations.
+        lags: distances in positions, each in ``[1, n - 1]``.
+
+    Returns:
+        ``{"lags", "correlation", "stderr"}``, arrays over ``lags``.
+
+    Example:
+        >>> g = np.array([[1.0, 1.0, -1.0, -1.0], [2.0, 2.0, -2.0, -2.0]])
+        >>> lagged_correlation(g, [1, 2])["correlation"].round(6).tolist()
+        [0.333333, -1.0]
+    """
+    g = np.asarray(g, np.float64)
+    if g.ndim == 2:
+        g = g[:, :, None]
+    if g.ndim != 3 or len(g) < 2:
+        raise ValueError(f"g must be (m, n) or (m, n, d) with m >= 2, got shape {g.shape}")
+    m, n = g.shape[:2]
+    lags = [int(k) for k in lags]
+    if not lags or not all(1 <= k < n for k in lags):
+        raise ValueError(f"lags={lags} must be non-empty, each in [1, {n - 1}]")
+    est, err = [], []
+    for k in lags:
+        a, b = g[:, :-k], g[:, k:]
+        cross = np.einsum("kid,kid->k", a, b)
+        energy = 0.5 * (np.einsum("kid,kid->k", a, a) + np.einsum("kid,kid->k", b, b))
+        if energy.sum() == 0:
+            raise ValueError("the gradients are identically zero")
+        est.append(cross.sum() / energy.sum())
+        loo = (cross.sum() - cross) / (energy.sum() - energy)
+        err.append(np.sqrt((m - 1) / m * np.sum((loo - loo.mean()) ** 2)))
+    return {"lags": np.asarray(lags), "correlation": np.asarray(est), "stderr": np.asarray(err)}
 
 
 def whiteness(g) -> dict[str, float]:

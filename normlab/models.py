@@ -179,12 +179,15 @@ class ResidualMLP(nnx.Module):
 
     A linear stem maps the flattened input to ``width`` units; each block adds
     ``beta`` times its branch ``Dense(act(norm(h)))`` (a
-    :class:`normlab.nn.residual.ResidualBlock`); the head is
-    ``Dense(act(norm(h)))``. ``beta`` below 1 is Balduzzi et al.'s rescaled
-    resnet, whose gradients shatter more slowly.
+    :class:`normlab.nn.residual.ResidualBlock`). The head is
+    ``Dense(act(norm(h)))`` (``head="preactivation"``, He et al.'s pre-activation
+    resnet for training) or ``Dense(h)`` (``head="linear"``, the residual stream
+    read out linearly as in Balduzzi et al.'s analysis). ``beta`` below 1 is
+    Balduzzi et al.'s rescaled resnet, whose gradients shatter more slowly.
 
     .. math:: h_0 = W_0 x,\quad h_l = h_{l-1} + \beta\, W_l\,
               \phi(\mathrm{norm}(h_{l-1})),\quad \text{out} = W_{L+1}\,\phi(\mathrm{norm}(h_L))
+              \ \text{or}\ W_{L+1} h_L
 
     Args:
         in_features: size of the flattened input.
@@ -197,6 +200,7 @@ class ResidualMLP(nnx.Module):
         kernel_init: name or initializer for every kernel (He normal).
         bias_init: initializer for every bias (zeros).
         momentum: batch-norm running-average momentum.
+        head: ``"preactivation"`` or ``"linear"`` (see above).
         rngs: ``nnx.Rngs`` with a ``params`` stream.
 
     Example:
@@ -219,12 +223,15 @@ class ResidualMLP(nnx.Module):
         kernel_init: str | Callable = "he_normal",
         bias_init: Callable = nnx.initializers.zeros_init(),
         momentum: float = 0.99,
+        head: str = "preactivation",
         rngs: nnx.Rngs,
     ):
         from normlab.nn.residual import ResidualBlock
 
         if depth < 0 or width < 1:
             raise ValueError(f"depth={depth} must be >= 0 and width={width} >= 1")
+        if head not in ("preactivation", "linear"):
+            raise ValueError(f"unknown head={head!r}; allowed: 'preactivation', 'linear'")
         act = activations.get(activation)
         init = initializers.get(kernel_init)
 
@@ -243,9 +250,12 @@ class ResidualMLP(nnx.Module):
                 for _ in range(depth)
             ]
         )
-        self.head = _PreActivation(
-            _norm(normalization, width, momentum, rngs), act, dense(width, out_features)
-        )
+        if head == "linear":
+            self.head = dense(width, out_features)
+        else:
+            self.head = _PreActivation(
+                _norm(normalization, width, momentum, rngs), act, dense(width, out_features)
+            )
 
     def features(self, x: jnp.ndarray) -> list[jnp.ndarray]:
         """The residual stream after the stem and after every block, in order."""
@@ -278,8 +288,13 @@ class LooksLinearMLP(nnx.Module):
     mirrored kernel from :func:`normlab.initializers.looks_linear`, so at
     initialization (with zero biases, and without batch norm or with batch
     norm in eval mode at its initial statistics) the network is the product of
-    its linear maps. Training then moves it away from linear. Balduzzi et al.
-    train such nets about 200 layers deep without skip connections.
+    its linear maps, whatever :math:`\tilde W`; orthogonal halves make that
+    product an isometry (norms are kept layer by layer). Training then moves it
+    away from linear. Balduzzi et al. train such nets about 200 layers deep
+    without skip connections. A CReLU layer reads ``2 * width`` values, so each
+    hidden layer has twice the weights of a ReLU layer of the same width.
+    ``mirror=False`` is the control: the same CReLU net with every later kernel
+    drawn whole from ``base_init`` (not mirrored), which is not linear at init.
 
     .. math:: z_1 = W_1 x,\quad z_{l+1} = W_{l+1}^\top \mathrm{crelu}(\mathrm{norm}(z_l)),
               \quad W_{l+1} = [\tilde W_{l+1}; -\tilde W_{l+1}]
@@ -291,8 +306,10 @@ class LooksLinearMLP(nnx.Module):
         width: units per hidden layer before the CReLU doubles them.
         normalization: ``None`` or ``"batch"`` (before each CReLU).
         first_init: name or initializer of the first kernel (orthogonal).
-        base_init: initializer of the halves :math:`\tilde W` (orthogonal).
+        base_init: initializer of the halves :math:`\tilde W` (orthogonal), or of
+            the whole kernels with ``mirror=False``.
         bias_init: initializer for every bias (zeros, which keeps it linear).
+        mirror: mirrored (looks-linear) kernels; ``False`` for the control.
         momentum: batch-norm running-average momentum.
         rngs: ``nnx.Rngs`` with a ``params`` stream.
 
@@ -320,11 +337,12 @@ class LooksLinearMLP(nnx.Module):
         base_init: str | Callable = "orthogonal",
         bias_init: Callable = nnx.initializers.zeros_init(),
         momentum: float = 0.99,
+        mirror: bool = True,
         rngs: nnx.Rngs,
     ):
         if depth < 1 or width < 1:
             raise ValueError(f"depth={depth} and width={width} must be >= 1")
-        ll = initializers.looks_linear(base_init)
+        ll = initializers.looks_linear(base_init) if mirror else initializers.get(base_init)
         self.first = nnx.Linear(
             in_features,
             width,

@@ -87,3 +87,22 @@ def test_looks_linear_experiment_smoke(data_dir):
     assert set(acc) == {"CReLU + looks-linear", "ReLU + BN", "resnet + BN"}
     assert all(0.0 <= a["2"][0] <= 1.0 for a in acc.values())
     assert len(looks_linear.figure(r).axes) == 2
+
+
+def test_unmirrored_crelu_control_is_not_linear_and_has_twice_the_weights():
+    ll = LooksLinearMLP(5, 3, depth=4, width=8, rngs=nnx.Rngs(0))
+    ctrl = LooksLinearMLP(
+        5, 3, depth=4, width=8, mirror=False, base_init="he_normal", rngs=nnx.Rngs(0)
+    )
+    x = jax.random.normal(jax.random.key(1), (16, 5))
+    assert not np.allclose(ctrl(-x), -ctrl(x), atol=1e-3)  # a linear net is odd
+    np.testing.assert_allclose(ll(-x), -ll(x), rtol=1e-4, atol=1e-5)
+    assert ctrl.hidden[0].kernel.shape == (16, 8)  # CReLU doubles the fan-in
+
+
+def test_orthogonal_looks_linear_net_is_an_isometry():
+    net = LooksLinearMLP(16, 16, depth=5, width=16, rngs=nnx.Rngs(0))
+    x = jax.random.normal(jax.random.key(2), (8, 16))
+    np.testing.assert_allclose(
+        jnp.linalg.norm(net(x), axis=1), jnp.linalg.norm(x, axis=1), rtol=1e-4
+    )

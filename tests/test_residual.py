@@ -48,3 +48,12 @@ def test_resnet_at_beta_zero_is_stem_then_head():
     x = jax.random.normal(jax.random.key(3), (2, 6, 6, 1))
     h = net.stem(x)
     np.testing.assert_allclose(net(x), net.out(net.act(h).mean((1, 2))), rtol=1e-5, atol=1e-6)
+
+
+def test_residual_mlp_linear_head_reads_the_stream_out_linearly():
+    net = ResidualMLP(6, 3, depth=2, width=8, head="linear", rngs=nnx.Rngs(0))
+    x = jax.random.normal(jax.random.key(4), (5, 6))
+    np.testing.assert_allclose(net(x), net.head(net.features(x)[-1]), rtol=1e-6, atol=1e-6)
+    assert isinstance(net.head, nnx.Linear)
+    with pytest.raises(ValueError, match="head"):
+        ResidualMLP(6, 3, depth=1, width=8, head="relu", rngs=nnx.Rngs(0))

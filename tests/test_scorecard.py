@@ -138,3 +138,27 @@ def test_markdown_table():
     )
     lines = md.splitlines()
     assert len(lines) == 3 and "**partly**" in lines[2] and "a / b" in lines[2]
+
+
+def _ll(accs, losses=None):
+    fams = ("CReLU + looks-linear", "ReLU + BN", "resnet + BN")
+    acc = {f: {"10": [a[0]], "50": [a[1]]} for f, a in zip(fams, accs)}
+    runs = {}
+    if losses:
+        runs = {
+            f: {d: [{"train_loss": losses.get((f, d), [1.0])}] for d in ("10", "50")} for f in fams
+        }
+    return _r({"test_accuracy": acc}, {"runs": runs})
+
+
+def test_looks_linear_rule_is_partly_when_it_trails_the_resnet_at_every_depth():
+    judge = _claim("looks_linear").judge
+    assert judge(_ll([(0.5, 0.47), (0.53, 0.1), (0.55, 0.55)]))[1] == "partly"
+    assert judge(_ll([(0.56, 0.56), (0.53, 0.1), (0.55, 0.55)]))[1] == "reproduced"
+    assert judge(_ll([(0.5, 0.09), (0.53, 0.1), (0.55, 0.55)]))[1] == "not reproduced"
+
+
+def test_looks_linear_rule_reports_a_diverged_seed_with_its_epoch():
+    blown = {("CReLU + looks-linear", "50"): [1.9, 1.5, 3.7e13]}
+    ours, status = _claim("looks_linear").judge(_ll([(0.56, 0.6), (0.5, 0.1), (0.5, 0.5)], blown))
+    assert "diverged, epoch 3" in ours and status != "reproduced"

@@ -33,6 +33,9 @@ FULL = {
     "depths_resnet": [1, 2, 4, 8, 16, 24, 50, 100],
     "betas": [1.0, 0.1],
     "max_lag": 64,
+    # correlation against lag as well as depth: Theorem 1's 2^-L is about pairs with
+    # independent activation patterns, i.e. far apart on the line, not neighbours
+    "lags": [1, 4, 16, 64, 128],
     "fig1": ["1-layer feedforward", "24-layer feedforward", "50-layer resnet"],
     "coactivation_depth": 12,
     "coactivation_bias_std": 0.1,
@@ -73,6 +76,7 @@ def _factory(config, depth, beta):
         width=width,
         beta=beta,
         kernel_init="he_normal_untruncated",
+        head="linear",  # the residual stream read out linearly, as in the paper's analysis
         rngs=nnx.Rngs(k),
     )
 
@@ -96,11 +100,15 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             "correlation": [],
             "stderr": [],
             "spectral_slope": [],
+            "lagged": [],
         }
         for depth in depths:
             c = diagnostics.gradient_correlation(_factory(config, depth, beta), init_keys, x)
             g = c["gradients"][:, :, 0]
-            fam["acf"].append(diagnostics.autocorrelation(g, config["max_lag"]))
+            fam["acf"].append(diagnostics.autocorrelation(g, config["max_lag"], center=True))
+            lags = [k for k in config["lags"] if k < config["points"]]  # lags within the line
+            lagged = diagnostics.lagged_correlation(g, lags)
+            fam["lagged"].append({k: v.tolist() for k, v in lagged.items()})
             fam["correlation"].append(c["correlation"])
             fam["stderr"].append(c["stderr"])
             fam["spectral_slope"].append(diagnostics.whiteness(g)["spectral_slope"])
