@@ -162,3 +162,19 @@ def test_looks_linear_rule_reports_a_diverged_seed_with_its_epoch():
     blown = {("CReLU + looks-linear", "50"): [1.9, 1.5, 3.7e13]}
     ours, status = _claim("looks_linear").judge(_ll([(0.56, 0.6), (0.5, 0.1), (0.5, 0.5)], blown))
     assert "diverged, epoch 3" in ours and status != "reproduced"
+
+def test_alpha_dropout_tutorial_rule_needs_selu_above_relu_on_each_task():
+    judge = _claim("alpha_dropout").judge
+    win = {"selu_alpha": [0.92], "relu_standard": [0.90]}
+    lose = {"selu_alpha": [0.60], "relu_standard": [0.63]}
+    assert judge(_r({"mnist": win, "cifar10": win}))[1] == "reproduced"
+    assert judge(_r({"mnist": win, "cifar10": lose}))[1] == "partly"
+    assert judge(_r({"mnist": lose, "cifar10": lose}))[1] == "not reproduced"
+
+
+def test_alpha_dropout_moments_rule_bounds_the_deepest_layer():
+    judge = _claim("alpha_dropout_moments").judge
+    kept = {"alpha": [0.01, 1.02], "standard": [0.3, 1.6]}
+    drifted = {"alpha": [0.01, 1.2], "standard": [0.3, 1.6]}
+    assert judge(_r({"last_layer_mean_var": kept}))[1] == "reproduced"
+    assert judge(_r({"last_layer_mean_var": drifted}))[1] == "not reproduced"
