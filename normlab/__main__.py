@@ -119,16 +119,42 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         return _list()
     if args.command == "show":
-        from normlab import results
-
-        _print_summary(results.load(args.path))
-        return 0
+        return _show(args.path)
     if args.command == "reproduce":
         return _reproduce(args)
     return _run(args)
 
 
+def _show(path: Path) -> int:
+    import json
+
+    from normlab import results
+
+    if not path.is_file():
+        print(f"error: {path}: no such file (pass a result JSON written by `run`)", file=sys.stderr)
+        return 1
+    try:
+        result = results.load(path)
+        _print_summary(result)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        print(f"error: {path} is not a readable JSON file: {e}", file=sys.stderr)
+        return 1
+    except (TypeError, KeyError, ValueError, AttributeError) as e:
+        print(
+            f"error: {path} is not a normlab result JSON ({type(e).__name__}: {e})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def _reproduce(args) -> int:
+    if args.jobs < 1:
+        print(f"error: --jobs {args.jobs}: must be >= 1", file=sys.stderr)
+        return 2
+    if args.budget is not None and not args.budget > 0:
+        print(f"error: --budget {args.budget:g}: must be > 0 seconds", file=sys.stderr)
+        return 2
     if not _use_data_dir(args.data_dir):
         return 2
     from normlab import experiments, results
@@ -232,25 +258,84 @@ def _run(args) -> int:
     from normlab import data, experiments, results, train
 
     try:
-        experiments.get(args.name)
+        module = experiments.get(args.name)
+        config = module.get_config(args.profile)
+        overrides = _overrides(args.set)
+        _check_overrides(args.name, overrides, config)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if args.seeds is not None and len(set(args.seeds)) != len(args.seeds):
+        print(f"error: --seeds {args.seeds}: each seed at most once", file=sys.stderr)
+        return 1
+    run_config = {**config, **overrides}
+    seeds = [int(x) for x in (run_config.pop("seeds") if args.seeds is None else args.seeds)]
+    cached = results.cache_path(args.name, args.profile, run_config, seeds)
+    hit = not args.no_cache and cached.is_file()
+    try:
         result = experiments.run_experiment(
             args.name,
             profile=args.profile,
             seeds=args.seeds,
-            overrides=_overrides(args.set),
+            overrides=overrides,
             use_cache=not args.no_cache,
             progress=False if args.quiet else None,
         )
     except (ValueError, data.DataNotFoundError, data.CorruptDataError, train.DivergenceError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    stem = args.out / f"{args.name}-{args.profile}"
+    stem = args.out / _stem(args.name, args.profile, args.set, args.seeds)
     results.save(result, stem.with_suffix(".json"))
     written = [stem.with_suffix(".json")]
-    experiments.figure(result).savefig(stem.with_suffix(".png"), dpi=120)
-    written.append(stem.with_suffix(".png"))
-    _print_summary(result)
+    try:
+        experiments.figure(result).savefig(stem.with_suffix(".png"), dpi=120)
+        written.append(stem.with_suffix(".png"))
+    except ImportError as e:
+        print(f"note: no figure ({e}); pip install 'normlab[experiments]'", file=sys.stderr)
+    if hit:
+        print(
+            f"cached result from {cached} (created {result.created or 'earlier'}); not retrained, "
+            "--no-cache retrains"
+        )
+    _print_summary(result, cached=hit)
     print("wrote " + ", ".join(str(p) for p in written))
+    return _chance_check(result)
+
+
+def _stem(name: str, profile: str, pairs: list[str], seeds: list[int] | None) -> str:
+    """``NAME-PROFILE``, plus the --set pairs and --seeds, so such runs do not overwrite it."""
+    import re
+
+    parts = [name, profile]
+    parts += [re.sub(r"[^A-Za-z0-9._=]+", "_", p) for p in pairs]
+    if seeds is not None:
+        parts.append("seeds" + "_".join(str(x) for x in seeds))
+    stem = "-".join(parts)
+    if len(stem) > 120:
+        import hashlib
+
+        stem = f"{name}-{profile}-" + hashlib.sha256(stem.encode()).hexdigest()[:12]
+    return stem
+
+
+def _chance_check(result) -> int:
+    """Exit status 3, with a warning, when every seed ended at chance accuracy."""
+    import numpy as np
+
+    acc = result.summary.get("test_accuracy")
+    try:
+        acc = np.asarray(acc, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return 0
+    classes = int(result.config.get("num_classes", 10)) if isinstance(result.config, dict) else 10
+    chance = 1.0 / classes
+    if acc.size and np.all(acc <= chance + 0.05):
+        print(
+            f"warning: test accuracy {acc.max():.4f} is at chance ({chance:.2f} for {classes} "
+            "classes): the run learned nothing; check the --set values (learning rate, epochs)",
+            file=sys.stderr,
+        )
+        return 3
     return 0
 
 
@@ -262,6 +347,8 @@ def _overrides(pairs: list[str]) -> dict:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
+        if key in out:
+            raise ValueError(f"--set {key}= given twice")
         try:
             out[key] = json.loads(value)
         except json.JSONDecodeError:
@@ -269,10 +356,50 @@ def _overrides(pairs: list[str]) -> dict:
     return out
 
 
-def _print_summary(result) -> None:
+def _check_overrides(name: str, overrides: dict, config: dict) -> None:
+    """Each --set value must have the type of the profile's value (ints for ints, ...)."""
+    unknown = sorted(set(overrides) - set(config))
+    if unknown:
+        raise ValueError(
+            f"unknown config fields for {name!r}: {unknown}; allowed: {sorted(config)}"
+        )
+    for key, value in overrides.items():
+        default = config[key]
+        if default is None:
+            continue
+        if isinstance(default, bool):
+            ok, want = isinstance(value, bool), "true or false"
+        elif isinstance(default, int):
+            ok, want = isinstance(value, int) and not isinstance(value, bool), "an integer"
+        elif isinstance(default, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            want = "a number"
+        elif isinstance(default, str):
+            ok, want = isinstance(value, str), "a string"
+        elif isinstance(default, (list, tuple)):
+            ok, want = isinstance(value, list), "a JSON list, e.g. [1,2]"
+        else:
+            ok, want = True, ""
+        if not ok:
+            raise ValueError(
+                f"--set {key}={_json_text(value)}: {key} must be {want} "
+                f"(the profile's value is {_json_text(default)})"
+            )
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value != value:
+            raise ValueError(f"--set {key}: NaN is not a value")
+
+
+def _json_text(value) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def _print_summary(result, *, cached: bool = False) -> None:
     import numpy as np
 
-    print(f"{result.name}: {result.label}; wall time {result.wall_time_s:.1f} s")
+    when = "originally trained in" if cached else "wall time"
+    print(f"{result.name}: {result.label}; {when} {result.wall_time_s:.1f} s")
     for key, values in result.summary.items():
         try:
             v = np.asarray(values, dtype=float)

@@ -24,25 +24,32 @@ def test_run_small_profile_on_real_mnist(with_data, tmp_path, capsys):
     """The acceptance run: a 2-hidden-layer MLP passes 96 % test accuracy within the profile."""
     assert main(["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"]) == 0
     out = capsys.readouterr().out
-    saved = json.loads((tmp_path / "mlp_mnist-small.json").read_text())
-    assert (tmp_path / "mlp_mnist-small.png").stat().st_size > 10_000
+    saved = json.loads((tmp_path / "mlp_mnist-small-seeds0.json").read_text())
+    assert (tmp_path / "mlp_mnist-small-seeds0.png").stat().st_size > 10_000
     acc = saved["summary"]["test_accuracy"][0]
     assert acc > 0.96, out
     assert saved["environment"]["backend"] and saved["seeds"] == [0]
     assert len(saved["metrics"]["histories"][0]["test_accuracy"]) == saved["config"]["epochs"]
-    assert main(["show", str(tmp_path / "mlp_mnist-small.json")]) == 0
+    assert main(["show", str(tmp_path / "mlp_mnist-small-seeds0.json")]) == 0
     assert f"{acc:.4f}" in capsys.readouterr().out
+    # the same run again is a cache hit, and says so instead of claiming to have trained
+    assert main(["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "not retrained" in out and "originally trained in" in out
 
 
 def test_set_overrides_and_errors(with_data, tmp_path, capsys):
     args = ["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"]
     assert main(args + ["--set", "epochs=1", "width=8"]) == 0
-    saved = json.loads((tmp_path / "mlp_mnist-small.json").read_text())
+    saved = json.loads((tmp_path / "mlp_mnist-small-epochs=1-width=8-seeds0.json").read_text())
     assert saved["config"]["epochs"] == 1 and saved["config"]["width"] == 8
     assert main(args + ["--set", "widht=8"]) == 1
     assert "unknown config fields" in capsys.readouterr().err
     assert main(args + ["--set", "optimizer=sgd", "lr=1e9", "epochs=1", "width=8"]) == 1
     assert "training diverged" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.glob("*.json")] == [
+        "mlp_mnist-small-epochs=1-width=8-seeds0.json"
+    ]  # a --set run never wrote the plain mlp_mnist-small.json
     assert main(["run", "nope"]) == 1
     assert "unknown experiment name='nope'" in capsys.readouterr().err
 

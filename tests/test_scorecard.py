@@ -163,6 +163,7 @@ def test_looks_linear_rule_reports_a_diverged_seed_with_its_epoch():
     ours, status = _claim("looks_linear").judge(_ll([(0.56, 0.6), (0.5, 0.1), (0.5, 0.5)], blown))
     assert "diverged, epoch 3" in ours and status != "reproduced"
 
+
 def test_alpha_dropout_tutorial_rule_needs_selu_above_relu_on_each_task():
     judge = _claim("alpha_dropout").judge
     win = {"selu_alpha": [0.92], "relu_standard": [0.90]}
