@@ -10,7 +10,8 @@ theorem) :math:`z \sim \mathcal{N}(\mu\omega, \nu\tau)` and the layer maps
 :math:`\tilde\nu = \mathbb{E}[\mathrm{selu}(z)^2] - \tilde\mu^2`, in closed
 form (paper eqs. 3-5; :func:`moment_map`). For :math:`\omega = 0`,
 :math:`\tau = 1` the point :math:`(0, 1)` is fixed and the spectral norm of
-the Jacobian there is 0.7877 < 1: the map is a contraction near it, so
+the Jacobian there is 0.7877 < 1: the map is a contraction near it (local
+stability needs only the spectral radius below 1, :func:`spectral_radius`), so
 activations are pulled back to mean 0 and variance 1 layer after layer.
 
 Every function broadcasts over arrays of :math:`(\mu, \nu, \omega, \tau)`, so a
@@ -39,7 +40,15 @@ from jax.scipy.special import erfc, log_ndtr
 
 from normlab.activations import ALPHA, LAMBDA
 
-__all__ = ["fixed_point", "gaussian_moments", "jacobian", "moment_map", "spectral_norm"]
+__all__ = [
+    "chi",
+    "fixed_point",
+    "gaussian_moments",
+    "jacobian",
+    "moment_map",
+    "spectral_norm",
+    "spectral_radius",
+]
 
 _SQRT2 = np.sqrt(2.0)
 
@@ -152,6 +161,58 @@ def spectral_norm(mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: floa
     """
     jac = jacobian(mu, nu, omega, tau, alpha=alpha, lam=lam)
     return jnp.linalg.svd(jac, compute_uv=False)[..., 0]
+
+
+def spectral_radius(mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float = LAMBDA):
+    r"""The largest eigenvalue modulus of :func:`jacobian`: below 1 means locally stable.
+
+    Near a fixed point :math:`x^*` the deviations follow
+    :math:`\delta_{k+1} = \mathcal{J}\delta_k`, so
+    :math:`\delta_k = \mathcal{J}^k \delta_0 \to 0` for every start iff
+    :math:`\rho(\mathcal{J}) = \max_i |\lambda_i| < 1` (Gelfand:
+    :math:`\|\mathcal{J}^k\|^{1/k} \to \rho`). Since
+    :math:`\rho \le \|\mathcal{J}\|_2`, a spectral norm below 1 is sufficient,
+    not necessary: :math:`\begin{pmatrix} 0 & 2 \\ 0 & 0.5 \end{pmatrix}` has
+    norm above 2 and radius 0.5.
+
+    Example:
+        >>> import jax
+        >>> with jax.enable_x64(True):  # omega = 0: J is triangular, rho = dnu~/dnu
+        ...     print(round(float(spectral_radius(0.0, 1.0)), 6))
+        0.782648
+    """
+    jac = jacobian(mu, nu, omega, tau, alpha=alpha, lam=lam)
+    return jnp.max(jnp.abs(jnp.linalg.eigvals(jac)), axis=-1)
+
+
+def chi(mean=0.0, var=1.0, *, alpha: float = ALPHA, lam: float = LAMBDA):
+    r"""Backward growth per layer: :math:`\chi = \mathbb{E}[\phi'(z)^2]` for a Gaussian :math:`z`.
+
+    For :math:`\phi = \lambda\,\mathrm{elu}_\alpha` the slope is :math:`\lambda`
+    for :math:`z > 0` and :math:`\lambda\alpha e^{z}` below, so (splitting at the kink)
+
+    .. math:: \chi = \lambda^2\Bigl(\Phi\bigl(m/\sqrt{v}\bigr)
+        + \alpha^2 e^{2m + 2v}\,\Phi\bigl(-(m + 2v)/\sqrt{v}\bigr)\Bigr).
+
+    Back-propagating through a layer whose units' weights have
+    :math:`\sum_i w_i^2 = \tau` multiplies the expected squared gradient by
+    :math:`\tau\chi` (wide layers), so over :math:`L` layers by :math:`(\tau\chi)^L`.
+
+    Args:
+        mean, var: the pre-activation's mean :math:`m` and variance :math:`v > 0`.
+        alpha, lam: the SELU's constants.
+
+    Example:
+        >>> import jax
+        >>> with jax.enable_x64(True):
+        ...     print(round(float(chi(0.0, 1.0)), 4))
+        1.0716
+    """
+    m, v = jnp.asarray(mean), jnp.asarray(var)
+    s = jnp.sqrt(v)
+    return lam**2 * (
+        jnp.exp(log_ndtr(m / s)) + alpha**2 * jnp.exp(2 * m + 2 * v + log_ndtr(-(m + 2 * v) / s))
+    )
 
 
 def fixed_point(

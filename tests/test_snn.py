@@ -89,3 +89,26 @@ def test_bad_arguments_raise():
         snn.gaussian_moments(selu, 0.0, 0.0)
     with pytest.raises(ArithmeticError):
         snn.fixed_point(0.0, 1.0, max_iter=1, tol=0.0)
+
+
+def test_spectral_radius_accepts_norm_above_one_and_rejects_radius_above_one():
+    # matrix case: J = [[0, 2], [0, 0.5]] has norm > 2 but radius 0.5 (stable);
+    # at (0, 1) with the notebook's omega = 1 the radius is about 1.077 (unstable)
+    jac = np.array([[0.0, 2.0], [0.0, 0.5]])
+    assert np.linalg.norm(jac, 2) > 1 > np.abs(np.linalg.eigvals(jac)).max()
+    # the notebook convention at (0, 1): radius > 1 is rejected
+    rho, norm = (
+        float(snn.spectral_radius(0.0, 1.0, 1.0, 1.0)),
+        float(snn.spectral_norm(0.0, 1.0, 1.0, 1.0)),
+    )
+    assert rho == pytest.approx(1.0768, abs=1e-3) and norm > rho > 1
+    assert float(snn.spectral_radius(0.0, 1.0)) == pytest.approx(0.782648, abs=1e-6)
+
+
+def test_chi_equals_quadrature():
+    def slope_squared(z):
+        return jax.numpy.where(z > 0, LAMBDA, LAMBDA * ALPHA * jax.numpy.exp(z)) ** 2
+
+    for mean, var in [(0.0, 1.0), (0.3, 4.0)]:
+        expected, _ = snn.gaussian_moments(slope_squared, mean, var, nodes=150)
+        assert float(snn.chi(mean, var)) == pytest.approx(expected, abs=1e-10)
