@@ -269,7 +269,8 @@ def _run(args) -> int:
         print(f"error: --seeds {args.seeds}: each seed at most once", file=sys.stderr)
         return 1
     run_config = {**config, **overrides}
-    seeds = [int(x) for x in (run_config.pop("seeds") if args.seeds is None else args.seeds)]
+    profile_seeds = run_config.pop("seeds")
+    seeds = [int(x) for x in (profile_seeds if args.seeds is None else args.seeds)]
     cached = results.cache_path(args.name, args.profile, run_config, seeds)
     hit = not args.no_cache and cached.is_file()
     try:
