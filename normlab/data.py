@@ -6,9 +6,9 @@
    else the download folder ``$NORMLAB_CACHE_DIR/data`` (default
    ``~/.cache/normlab/data``): MNIST's IDX files, gzipped or not; CIFAR-10's
    "python version" batches, read with numpy alone;
-2. a download of the canonical files (:func:`download`) into that same folder:
+2. a download of the canonical files (``download()``) into that same folder:
    MNIST's four IDX ``.gz`` files and CIFAR-10's python tarball, from the
-   mirrors in :data:`MIRRORS` (or ``mirrors=``, or ``$NORMLAB_MNIST_MIRRORS`` /
+   mirrors in ``MIRRORS`` (or ``mirrors=``, or ``$NORMLAB_MNIST_MIRRORS`` /
    ``$NORMLAB_CIFAR10_MIRRORS``: URLs separated by spaces or commas), each
    file verified by SHA-256 before it is used; ``download=False`` or
    ``$NORMLAB_DOWNLOAD=0`` turns this off;
@@ -198,7 +198,7 @@ def load(
             ``$NORMLAB_DATA_DIR``, else ``$NORMLAB_CACHE_DIR/data``.
         cache: read and write the decoded ``.npz`` cache.
         download: fetch missing files (default: unless ``$NORMLAB_DOWNLOAD`` is ``0``).
-        mirrors: base URLs to download from, in order (default: see :func:`download`).
+        mirrors: base URLs to download from, in order (default: see ``download()``).
         progress: a download progress bar (default: on a terminal, not under ``$CI``).
 
     Returns:
@@ -287,7 +287,7 @@ def download(
         folder: target folder (default ``$NORMLAB_DATA_DIR``, else
             ``$NORMLAB_CACHE_DIR/data``, i.e. ``~/.cache/normlab/data``).
         mirrors: base URLs tried in order (default ``$NORMLAB_MNIST_MIRRORS`` /
-            ``$NORMLAB_CIFAR10_MIRRORS``, else :data:`MIRRORS`).
+            ``$NORMLAB_CIFAR10_MIRRORS``, else ``MIRRORS``).
         sha256: ``{file name: hex digest}`` of the files to fetch.
         retries: further tries of a mirror after a dropped connection or a timeout.
         timeout: seconds a connect or a read may wait.

@@ -79,7 +79,7 @@ class Claim:
 
 
 def claims() -> list[Claim]:
-    """Every experiment's ``CLAIMS``, in :data:`BOOK_ORDER`, each tagged with its experiment."""
+    """Every experiment's ``CLAIMS``, in ``BOOK_ORDER``, each tagged with its experiment."""
     from normlab import experiments
 
     out = []
