@@ -34,19 +34,17 @@ from flax import nnx
 
 from normlab import data
 from normlab.experiments import profile_config
+from normlab.experiments.snn_moments_depth import VARIANTS as _MOMENT_NETS
 from normlab.models import MLP
 from normlab.plotting import seed_band
 from normlab.results import Result
 
+# The nets of snn_moments_depth (the same inits), plus ReLU at the LeCun scale.
 VARIANTS = {
-    "ReLU, N(0, 1/n)": {"activation": "relu", "kernel_init": "lecun_normal_untruncated"},
-    "ReLU, He N(0, 2/n)": {"activation": "relu", "kernel_init": "he_normal_untruncated"},
-    "ReLU + batch norm": {
-        "activation": "relu",
-        "kernel_init": "he_normal_untruncated",
-        "normalization": "batch",
-    },
-    "SELU, N(0, 1/n)": {"activation": "selu", "kernel_init": "lecun_normal_untruncated"},
+    "ReLU, N(0, 1/n)": {**_MOMENT_NETS["relu"], "kernel_init": "lecun_normal_untruncated"},
+    "ReLU, He N(0, 2/n)": _MOMENT_NETS["relu"],
+    "ReLU + batch norm": _MOMENT_NETS["relu + BN"],
+    "SELU, N(0, 1/n)": _MOMENT_NETS["selu"],
 }
 BINS = np.linspace(-3.0, 6.0, 61)
 
