@@ -28,13 +28,17 @@ _PLAIN = (nnx.Linear, nnx.Conv)
 _MODE_FLAGS = ("deterministic", "use_running_average")
 
 
-def data_dependent_init(model: nnx.Module, batch: Any, *, include_plain: bool = True) -> list[str]:
+def data_dependent_init(
+    model: nnx.Module, batch: Any, *, include_plain: bool = True, deterministic: bool = True
+) -> list[str]:
     r"""Rescale every linear layer so its pre-activations on ``batch`` have mean 0, variance 1.
 
-    Runs the model once on ``batch`` without dropout or noise
-    (``deterministic=True``) and with batch norms on the batch's statistics,
-    as in training (their running statistics are restored afterwards), layer
-    by layer in call order: each
+    Runs the model once on ``batch``, without dropout or noise
+    (``deterministic=True``) or with them as in training
+    (``deterministic=False``, as the weight-normalization authors' init pass
+    does), and with batch norms on the batch's statistics, as in training
+    (their running statistics are restored afterwards), layer by layer in
+    call order: each
     layer's output :math:`y` on the batch gives a per-unit mean
     :math:`\mu` and standard deviation :math:`\sigma`, the layer is rescaled,
     and the next layer sees the already rescaled output. For a
@@ -58,6 +62,9 @@ def data_dependent_init(model: nnx.Module, batch: Any, *, include_plain: bool = 
         batch: inputs for ``model(batch)`` (the paper's code uses 500 images).
         include_plain: also initialise ``nnx.Linear`` / ``nnx.Conv`` layers
             that are not wrapped in a :class:`~normlab.nn.WeightNorm`.
+        deterministic: run the pass without dropout and noise (``True``) or
+            with them (``False``: the model's dropout and noise draw from its
+            ``Rngs``, which advance).
 
     Returns:
         The paths of the initialised layers, in call order.
@@ -84,7 +91,9 @@ def data_dependent_init(model: nnx.Module, batch: Any, *, include_plain: bool = 
     if not isinstance(model, nnx.Module):
         raise TypeError(f"data_dependent_init: model must be an nnx.Module, got {type(model)}")
     _check_batch(batch, "data_dependent_init")
-    rows = _run_tapped(model, batch, include_plain, _standardise)
+    if not isinstance(deterministic, bool):
+        raise TypeError(f"data_dependent_init: deterministic must be a bool, got {deterministic!r}")
+    rows = _run_tapped(model, batch, include_plain, _standardise, deterministic)
     dead = [path or type(model).__name__ for path, _, sd in rows if not bool(jnp.any(sd > 0))]
     if dead:
         raise ValueError(
@@ -231,7 +240,7 @@ def _set_child(node, key, value):
         setattr(node, key, value)
 
 
-def _run_tapped(model, batch, include_plain, hook):
+def _run_tapped(model, batch, include_plain, hook, deterministic=True):
     targets = _targets(model, include_plain)
     modes = [
         (m, f, getattr(m, f))
@@ -243,8 +252,8 @@ def _run_tapped(model, batch, include_plain, hook):
     placed = []
     batch_stats = nnx.clone(nnx.state(model, nnx.BatchStat))
     try:
-        for m, f, _ in modes:  # no randomness, but normalise with the batch's statistics
-            setattr(m, f, f == "deterministic")
+        for m, f, _ in modes:  # normalise with the batch's statistics, randomness as asked
+            setattr(m, f, deterministic if f == "deterministic" else False)
         if targets[0][0] == ():  # the model is the one layer
             path, layer = targets[0]
             tap = _Tap(layer, "", hook, rows)

@@ -61,7 +61,8 @@ class MLP(nnx.Module):
             normalization paper): ``"weight_norm"`` wraps every layer in
             :class:`~normlab.nn.WeightNorm`, ``"batch_norm"`` means
             ``normalization="batch"``, ``"weight_norm_mean_only"`` adds a
-            :class:`~normlab.nn.MeanOnlyBatchNorm` (which holds the bias).
+            :class:`~normlab.nn.MeanOnlyBatchNorm` (which holds the bias),
+            ``"mean_only_batch_norm"`` the mean-only norm without weight norm.
         rngs: ``nnx.Rngs`` with a ``params`` stream (and ``dropout`` if used).
 
     Example:
@@ -102,9 +103,8 @@ class MLP(nnx.Module):
         sizes = [in_features] + [width] * depth
         # a bias right before batch norm is cancelled by its mean subtraction: leave it out
         # (mean-only batch norm holds the bias itself)
-        use_bias = (normalization is None or norm_after_activation) and (
-            parameterization != "weight_norm_mean_only"
-        )
+        mean_only = parameterization in _MEAN_ONLY
+        use_bias = (normalization is None or norm_after_activation) and not mean_only
         self.hidden = nnx.List(
             [
                 nnx.Linear(
@@ -126,8 +126,8 @@ class MLP(nnx.Module):
         if parameterization.startswith("weight_norm"):
             self.hidden = nnx.List([WeightNorm(layer) for layer in self.hidden])
             self.out = WeightNorm(self.out)
-            if parameterization == "weight_norm_mean_only":
-                self.norms = nnx.List([MeanOnlyBatchNorm(width, rngs=rngs) for _ in sizes[1:]])
+        if mean_only:
+            self.norms = nnx.List([MeanOnlyBatchNorm(width, rngs=rngs) for _ in sizes[1:]])
 
     def features(self, x: jnp.ndarray) -> list[jnp.ndarray]:
         """The activations of every hidden layer, in order (after any dropout)."""
@@ -460,7 +460,14 @@ class ResNet(nnx.Module):
 
 # --- the weight-normalization paper's parameterizations and CIFAR-10 network ----------------
 
-PARAMETERIZATIONS = ("normal", "weight_norm", "batch_norm", "weight_norm_mean_only")
+PARAMETERIZATIONS = (
+    "normal",
+    "weight_norm",
+    "batch_norm",
+    "mean_only_batch_norm",
+    "weight_norm_mean_only",
+)
+_MEAN_ONLY = ("mean_only_batch_norm", "weight_norm_mean_only")
 
 
 def _check_parameterization(parameterization: str, normalization: str | None) -> str | None:
@@ -499,18 +506,22 @@ class ConvPoolCNNC(nnx.Module):
     Gaussian input noise, then ``3 x conv3x3(96) -> maxpool 2 -> dropout,
     3 x conv3x3(192) -> maxpool 2 -> dropout, conv3x3(192, valid),
     2 x conv1x1(192) -> global average pool -> dense(10)``, every convolution
-    followed by [norm and] leaky ReLU (slope 0.1). ``width`` multiplies the
-    channel counts (96 and 192), so ``width=0.25`` is a CPU-sized version.
+    followed by [norm and] leaky ReLU (slope 0.1), and the final dense layer
+    normalized like the convolutions, as in the authors' ``train.py``.
+    ``width`` multiplies the channel counts (96 and 192), so ``width=0.25``
+    is a CPU-sized version.
 
-    The four parameterizations compared in the paper's figure 1
+    The five parameterizations of the paper's section 5.1
     (:data:`PARAMETERIZATIONS`):
 
     - ``"normal"``: plain ``nnx.Conv`` / ``nnx.Linear`` (the paper's code
       gives these a data-dependent init too, :func:`normlab.init.data_dependent_init`);
     - ``"weight_norm"``: every layer wrapped in :class:`~normlab.nn.WeightNorm`;
-    - ``"batch_norm"``: ``conv -> nnx.BatchNorm -> leaky ReLU`` (convolutions without bias);
+    - ``"batch_norm"``: ``conv -> nnx.BatchNorm -> leaky ReLU`` (no bias, BN epsilon 1e-6
+      as in the authors' ``nn.py``);
+    - ``"mean_only_batch_norm"``: ``conv -> MeanOnlyBatchNorm -> leaky ReLU``;
     - ``"weight_norm_mean_only"``: ``WeightNorm(conv) -> MeanOnlyBatchNorm -> leaky ReLU``
-      (the norm holds the bias).
+      (the norm holds the bias; the authors' ``norm_type="mean_only_bn"``).
 
     .. math:: h = \mathrm{lrelu}_{0.1}(\mathrm{norm}(w * x + b))
 
@@ -564,8 +575,14 @@ class ConvPoolCNNC(nnx.Module):
         self.parameterization = parameterization
         self.negative_slope = negative_slope
         self.noise = _GaussianNoise(noise_stddev, rngs=rngs)
-        normed = parameterization in ("batch_norm", "weight_norm_mean_only")
+        normed = parameterization == "batch_norm" or parameterization in _MEAN_ONLY
         wn = parameterization.startswith("weight_norm")
+
+        def norm(features):
+            if parameterization == "batch_norm":
+                return nnx.BatchNorm(features, momentum=momentum, epsilon=1e-6, rngs=rngs)
+            return MeanOnlyBatchNorm(features, momentum=momentum, rngs=rngs)
+
         convs, norms, pool_after = [], [], []
         c_in = in_features
         for c_out, k, pad, pool in plan:
@@ -580,18 +597,19 @@ class ConvPoolCNNC(nnx.Module):
                 rngs=rngs,
             )
             convs.append(WeightNorm(conv) if wn else conv)
-            if parameterization == "batch_norm":
-                norms.append(nnx.BatchNorm(c_out, momentum=momentum, rngs=rngs))
-            elif parameterization == "weight_norm_mean_only":
-                norms.append(MeanOnlyBatchNorm(c_out, momentum=momentum, rngs=rngs))
+            if normed:
+                norms.append(norm(c_out))
             pool_after.append(pool)
             c_in = c_out
         self.convs = nnx.List(convs)
         self.pool_after = tuple(pool_after)
         self.norms = nnx.List(norms)
         self.dropout = nnx.Dropout(dropout_rate, rngs=rngs)
-        dense = nnx.Linear(c_in, num_classes, kernel_init=kernel_init, rngs=rngs)
+        dense = nnx.Linear(
+            c_in, num_classes, kernel_init=kernel_init, use_bias=not normed, rngs=rngs
+        )
         self.out = WeightNorm(dense) if wn else dense
+        self.out_norm = norm(num_classes) if normed else None
 
     def features(self, x: jnp.ndarray) -> jnp.ndarray:
         """The globally average-pooled features before the final dense layer."""
@@ -607,4 +625,5 @@ class ConvPoolCNNC(nnx.Module):
         return h.mean(axis=(1, 2))
 
     def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
-        return self.out(self.features(x))
+        logits = self.out(self.features(x))
+        return logits if self.out_norm is None else self.out_norm(logits)

@@ -42,16 +42,47 @@ def test_convnet_preactivations_standardised(parameterization):
     assert net.noise.deterministic is False and net.dropout.deterministic is False
 
 
-def test_mean_only_convnet_scale_set_and_norm_state_restored():
-    net = ConvPoolCNNC(10, width=0.05, parameterization="weight_norm_mean_only", rngs=nnx.Rngs(0))
+@pytest.mark.parametrize("parameterization", ["weight_norm_mean_only", "mean_only_batch_norm"])
+def test_mean_only_convnet_scale_set_and_norm_state_restored(parameterization):
+    net = ConvPoolCNNC(10, width=0.05, parameterization=parameterization, rngs=nnx.Rngs(0))
     x = jax.random.normal(jax.random.key(1), (8, 12, 12, 3))  # 12 -> 6 -> 3 -> 1 (valid)
-    data_dependent_init(net, x)
+    assert len(data_dependent_init(net, x)) == 10  # the 9 convolutions and the output layer
     stats = preactivation_moments(net, x)
-    for s in stats[:-1]:  # no bias: std 1, the mean is the norm's to remove
+    for s in stats:  # no bias anywhere: std 1, the mean is the norm's to remove
         np.testing.assert_allclose(s["std"], 1.0, atol=1e-5)
-    _assert_standardised(stats[-1:])
-    for norm in net.norms:
+    for norm in [*net.norms, net.out_norm]:
         np.testing.assert_array_equal(norm.mean[...], 0.0)  # running means restored
+    logits = net(x)  # train mode: the output's mean-only norm centres the logits on the batch
+    np.testing.assert_allclose(logits.mean(0), 0.0, atol=1e-5)
+
+
+def test_init_pass_with_dropout_on_sees_the_training_variance():
+    """Inverted dropout at rate p multiplies Var(v.x/||v||) by 1/(1-p) for x ~ N(0, I).
+
+    The init pass with dropout on (the weight-normalization authors' pass) so
+    sets g ~ sqrt(1-p), and the output without dropout has std ~ sqrt(1-p)
+    (0.71 at p = 0.5); without dropout in the pass it is 1.
+    """
+
+    class DropThenDense(nnx.Module):
+        def __init__(self, rngs):
+            self.drop = nnx.Dropout(0.5, rngs=rngs)
+            self.dense = WeightNorm(nnx.Linear(256, 4, rngs=rngs))
+
+        def __call__(self, x):
+            return self.dense(self.drop(x))
+
+    x = jax.random.normal(jax.random.key(0), (4000, 256))
+    for deterministic, expected in ((True, 1.0), (False, np.sqrt(0.5))):
+        net = DropThenDense(nnx.Rngs(0))
+        data_dependent_init(net, x, deterministic=deterministic)
+        assert net.drop.deterministic is False  # the flags are restored
+        net.eval()
+        # std over 4000 examples: relative error ~ 1/sqrt(2 * 4000) = 0.011; the dropout
+        # variance factor 1/(1-p) itself is estimated over 256 x 4000 masks
+        np.testing.assert_allclose(net(x).std(0), expected, rtol=0.05)
+    with pytest.raises(TypeError, match="deterministic must be a bool"):
+        data_dependent_init(DropThenDense(nnx.Rngs(0)), x, deterministic="yes")
 
 
 def test_paper_formula_from_unit_g():

@@ -187,7 +187,6 @@ def test_weight_norm_cifar_smoke(tmp_path, with_data):
             "num_test": 50,
             "init_batch": 20,
             "epochs": 1,
-            "decay_start_epoch": 1,
             "batch_size": 50,
             # the batch-norm path (no data-dependent init) and the WN + mean-only path;
             # the other two are the same code with fewer layers (a compile costs ~10 s here)
@@ -227,3 +226,29 @@ def test_zero_column_gives_zero_not_nan():
     assert bool(jnp.all(jnp.isfinite(y))) and bool(jnp.all(y[:, 1] == dense.bias[1]))
     grads = nnx.grad(lambda m: m(jnp.ones((4, 3))).sum())(wn)
     assert bool(jnp.all(jnp.isfinite(grads["layer"]["kernel"][...])))
+
+
+def test_weight_norm_cifar_schedule_is_the_authors():
+    """lr * min(2 - e/h, 1) and beta1 0.9 -> 0.5 at epoch h = half of training."""
+    from normlab.experiments.weight_norm_cifar import get_config, schedule
+
+    config = {**get_config("full"), "epochs": 200}
+    lr, b1 = schedule(config, "normal", steps_per_epoch=3)
+    for epoch, factor in {0: 1.0, 99: 1.0, 100: 1.0, 101: 0.99, 150: 0.5, 199: 0.01}.items():
+        count = 3 * epoch + 2  # the last step of the epoch
+        np.testing.assert_allclose(float(lr(count)), 3e-4 * factor, rtol=1e-5)
+        assert float(b1(count)) == pytest.approx(0.9 if epoch < 100 else 0.5)
+    lr, b1 = schedule({**config, "epochs": 10}, "weight_norm", steps_per_epoch=1)
+    assert [round(float(lr(e)) / 3e-3, 6) for e in range(10)] == [1] * 6 + [0.8, 0.6, 0.4, 0.2]
+    assert [float(b1(e)) for e in (4, 5)] == pytest.approx([0.9, 0.5])
+
+
+def test_weight_norm_cifar_adam_epsilon_inside_the_root():
+    """First Adam step: m_hat = g, v_hat = g^2, so the step is lr g / sqrt(g^2 + 1e-8)."""
+    from normlab.experiments.weight_norm_cifar import get_config, optimizer
+
+    tx = optimizer(get_config("small"), "weight_norm", steps_per_epoch=1)
+    g = jnp.array([1e-4, 1.0])
+    updates, _ = tx.update({"w": g}, tx.init({"w": jnp.zeros(2)}))
+    expected = -3e-3 * g / jnp.sqrt(g**2 + 1e-8)  # [-3e-3 / sqrt(2), ~ -3e-3]
+    np.testing.assert_allclose(updates["w"], expected, rtol=1e-5)
