@@ -84,8 +84,9 @@ def test_looks_linear_experiment_smoke(data_dir):
         },
     )
     acc = r.summary["test_accuracy"]
-    assert set(acc) == {"CReLU + looks-linear", "ReLU + BN", "resnet + BN"}
+    assert set(acc) == {"CReLU + looks-linear", "CReLU + He init", "ReLU + BN", "resnet + BN"}
     assert all(0.0 <= a["2"][0] <= 1.0 for a in acc.values())
+    assert all(b["2"] == [None] for b in r.summary["diverged"].values())  # one epoch, no blow-up
     assert len(looks_linear.figure(r).axes) == 2
 
 
@@ -106,3 +107,34 @@ def test_orthogonal_looks_linear_net_is_an_isometry():
     np.testing.assert_allclose(
         jnp.linalg.norm(net(x), axis=1), jnp.linalg.norm(x, axis=1), rtol=1e-4
     )
+
+
+def _judged(acc, blown):
+    from normlab.experiments.looks_linear import CLAIMS
+    from normlab.results import Result
+
+    return CLAIMS[0].judge(
+        Result("demo", "small", {}, [0, 1], {}, {"test_accuracy": acc, "diverged": blown})
+    )
+
+
+def test_looks_linear_claim_counts_diverged_seeds_and_needs_the_claim_as_stated():
+    ll, bn, res = "CReLU + looks-linear", "ReLU + BN", "resnet + BN"
+    ok = {f: {"50": [None, None]} for f in (ll, bn, res)}
+    # beats ReLU + BN and the resnet at the only depth: reproduced
+    text, verdict = _judged(
+        {ll: {"50": [0.9, 0.8]}, bn: {"50": [0.1, 0.1]}, res: {"50": [0.8, 0.8]}}, ok
+    )
+    assert verdict == "reproduced" and "looks-linear 85.0 %" in text
+    # trails the resnet at every depth: partly
+    _, verdict = _judged(
+        {ll: {"50": [0.5, 0.5]}, bn: {"50": [0.1, 0.1]}, res: {"50": [0.8, 0.8]}}, ok
+    )
+    assert verdict == "partly"
+    # a diverged seed is counted and left out of the mean, and the verdict is partly
+    blown = dict(ok, **{ll: {"50": [None, 4]}})
+    text, verdict = _judged(
+        {ll: {"50": [0.9, 0.1]}, bn: {"50": [0.1, 0.1]}, res: {"50": [0.8, 0.8]}}, blown
+    )
+    assert verdict == "partly"
+    assert "looks-linear 90.0 % (1 of 2 seeds diverged, epoch 4)" in text

@@ -1,12 +1,15 @@
-"""Shattered gradients at initialization (Balduzzi et al. 2017, Figs. 1-2, Theorems 1 and 3).
+"""Shattered gradients at initialization (Balduzzi et al. 2017, Figs. 1-2, Theorems 1-3).
 
 For rectifier networks of width 200 on a 1-D input (256 points in [-2, 2),
 batch norm over the points): the input gradient of feedforward nets,
-resnets and beta-scaled resnets at several depths, its autocorrelation, the
-correlation between gradients at neighbouring points averaged over many
-initializations, and how often units are active and co-active with and
-without batch norm. No training: the small profile differs only in the
-number of initializations and depths.
+resnets, beta-scaled resnets and resnets without batch norm (Theorem 2,
+biases on the input's scale) at several depths; its autocorrelation; the
+correlation between gradients at points ``lag`` apart, against lag and
+depth, averaged over many initializations (Theorems 1 and 2 predict
+:math:`2^{-L}` and :math:`(3/4)^L` for inputs with independent activation
+patterns, i.e. far-apart points, not neighbours); and how often units are
+active and co-active with and without batch norm. No training: the small
+profile differs only in the number of initializations and depths.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ FULL = {
     "depths_feedforward": [1, 2, 4, 8, 16, 24, 50],
     "depths_resnet": [1, 2, 4, 8, 16, 24, 50, 100],
     "betas": [1.0, 0.1],
+    # Theorem 2: a resnet without batch norm. Its biases N(0, bias_std^2), on the scale of the
+    # input, break the positive homogeneity that makes the gradient of a 1-D input two-valued
+    # (with std 0.1 the stream outgrows them and lag-128 pairs anti-correlate, -0.7 at L=12)
+    "depths_resnet_no_bn": [1, 2, 4, 8, 16, 24, 50],
+    "bias_std": 1.0,
     "max_lag": 64,
     # correlation against lag as well as depth: Theorem 1's 2^-L is about pairs with
     # independent activation patterns, i.e. far apart on the line, not neighbours
@@ -42,7 +50,12 @@ FULL = {
     "coactivation_lags": [0, 1, 2, 4, 8, 16, 32, 64, 128],
     "seeds": [0],
 }
-SMALL = {"inits": 8, "depths_feedforward": [1, 4, 12, 24, 50], "depths_resnet": [4, 12, 50]}
+SMALL = {
+    "inits": 8,
+    "depths_feedforward": [1, 4, 12, 24, 50],
+    "depths_resnet": [4, 12, 50],
+    "depths_resnet_no_bn": [1, 4, 12, 24],
+}
 
 
 def get_config(profile: str = "small") -> dict:
@@ -50,14 +63,21 @@ def get_config(profile: str = "small") -> dict:
     return profile_config(FULL, SMALL, profile)
 
 
-def family_name(beta: float | None) -> str:
-    """The label of a model family: feedforward (``None``) or resnet with ``beta``."""
+def family_name(beta: float | None, normalization: str | None = "batch") -> str:
+    """The label of a model family: feedforward (``beta=None``) or resnet with ``beta``."""
     if beta is None:
         return "feedforward + BN"
+    if normalization is None:
+        return "resnet, no BN" if beta == 1.0 else f"resnet, no BN, beta={beta:g}"
     return "resnet + BN" if beta == 1.0 else f"resnet + BN, beta={beta:g}"
 
 
-def _factory(config, depth, beta):
+#: correlation of gradients at inputs with independent activation patterns, per layer
+#: (Theorems 1 and 2 at He init): 2^-L feedforward, (3/4)^L resnet without BN
+DECAY_PER_LAYER = {"feedforward + BN": 0.5, "resnet, no BN": 0.75}
+
+
+def _factory(config, depth, beta, normalization="batch"):
     width = config["width"]
     if beta is None:
         return lambda k: MLP(
@@ -69,13 +89,18 @@ def _factory(config, depth, beta):
             kernel_init="he_normal_untruncated",
             rngs=nnx.Rngs(k),
         )
+    bias = nnx.initializers.zeros_init()
+    if normalization is None:
+        bias = nnx.initializers.normal(config["bias_std"])
     return lambda k: ResidualMLP(
         1,
         1,
         depth=depth,
         width=width,
         beta=beta,
+        normalization=normalization,
         kernel_init="he_normal_untruncated",
+        bias_init=bias,
         head="linear",  # the residual stream read out linearly, as in the paper's analysis
         rngs=nnx.Rngs(k),
     )
@@ -88,13 +113,14 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
     key = jax.random.key(seeds[0])
     init_keys = jax.random.split(key, config["inits"])
     families, fig1 = {}, {}
-    plan = [(None, config["depths_feedforward"])] + [
-        (b, config["depths_resnet"]) for b in config["betas"]
-    ]
-    for beta, depths in plan:
-        name = family_name(beta)
+    plan = [(None, "batch", config["depths_feedforward"])]
+    plan += [(b, "batch", config["depths_resnet"]) for b in config["betas"]]
+    plan += [(1.0, None, config["depths_resnet_no_bn"])]
+    for beta, norm, depths in plan:
+        name = family_name(beta, norm)
         fam = {
             "beta": beta,
+            "normalization": norm,
             "depths": depths,
             "acf": [],
             "correlation": [],
@@ -103,7 +129,7 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             "lagged": [],
         }
         for depth in depths:
-            c = diagnostics.gradient_correlation(_factory(config, depth, beta), init_keys, x)
+            c = diagnostics.gradient_correlation(_factory(config, depth, beta, norm), init_keys, x)
             g = c["gradients"][:, :, 0]
             fam["acf"].append(diagnostics.autocorrelation(g, config["max_lag"], center=True))
             lags = [k for k in config["lags"] if k < config["points"]]  # lags within the line
@@ -112,7 +138,7 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             fam["correlation"].append(c["correlation"])
             fam["stderr"].append(c["stderr"])
             fam["spectral_slope"].append(diagnostics.whiteness(g)["spectral_slope"])
-            if beta in (None, 1.0):
+            if beta in (None, 1.0) and norm == "batch":
                 kind = "feedforward" if beta is None else "resnet"
                 fig1[f"{depth}-layer {kind}"] = g[0]  # first initialization
         families[name] = fam
@@ -120,8 +146,8 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
     fig1["brown noise"] = diagnostics.brown_noise(noise_keys[0], config["points"])
     fig1["white noise"] = diagnostics.white_noise(noise_keys[1], config["points"])
     panels = [n for n in config["fig1"] if n in fig1] + ["brown noise", "white noise"]
-    summary = {
-        name: dict(zip(map(str, f["depths"]), f["correlation"])) for name, f in families.items()
+    summary = {  # family -> depth -> {"lags", "correlation", "stderr"}
+        name: dict(zip(map(str, f["depths"]), f["lagged"])) for name, f in families.items()
     }
     return Result(
         name="",
@@ -134,7 +160,7 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             "families": families,
             "coactivation": _coactivation(config, x, key),
         },
-        summary={"lag1": summary},
+        summary={"lagged": summary},
     )
 
 
@@ -237,14 +263,14 @@ def gradient_autocorrelation(result):
 
 
 def correlation_vs_depth(result):
-    r"""Neighbour gradient correlation against depth, with Theorem 1's :math:`2^{-L}`
-    and Theorem 3's :math:`1/(\beta\sqrt L)` (capped at 1); error bars are jackknife
-    standard errors over initializations.
+    r"""Neighbour gradient correlation against depth, with :func:`theory` dotted
+    (:math:`2^{-L}`, :math:`(3/4)^L`, :math:`1/(\beta\sqrt L)` capped at 1); error
+    bars are jackknife standard errors over initializations.
 
     Example:
         >>> from normlab.results import Result
         >>> fam = {"beta": None, "depths": [1, 2], "correlation": [0.9, 0.5], "stderr": [0, .1]}
-        >>> r = Result("demo", "small", {}, [0], {"families": {"feedforward": fam}})
+        >>> r = Result("demo", "small", {}, [0], {"families": {"feedforward + BN": fam}})
         >>> len(correlation_vs_depth(r).axes)
         2
     """
@@ -257,11 +283,8 @@ def correlation_vs_depth(result):
         line = ax_lin.errorbar(d, c, yerr=se, marker="o", ms=3, capsize=2, label=name)[0]
         ax_log.errorbar(d, np.abs(c), yerr=se, marker="o", ms=3, capsize=2, color=line.get_color())
         grid = np.geomspace(1, d.max(), 100)
-        theory = (
-            2.0**-grid if fam["beta"] is None else np.minimum(1, 1 / (fam["beta"] * np.sqrt(grid)))
-        )
         for ax in (ax_lin, ax_log):
-            ax.plot(grid, theory, ls=":", color=line.get_color())
+            ax.plot(grid, theory(name, grid, fam["beta"]), ls=":", color=line.get_color())
     ax_lin.axhline(0, color="gray", lw=0.5)
     ax_lin.set(xscale="log", xlabel="depth L", ylabel="gradient correlation (neighbours)")
     ax_log.set(
@@ -273,6 +296,79 @@ def correlation_vs_depth(result):
     )
     ax_lin.legend(fontsize=7)
     fig.suptitle(f"Correlation of gradients at neighbouring inputs: {result.label}", fontsize=10)
+    return fig
+
+
+def theory(family: str, depth, beta: float | None = None):
+    r"""The predicted gradient correlation of a family at ``depth`` (array-like).
+
+    :math:`2^{-L}` feedforward (Theorem 1) and :math:`(3/4)^L` for a resnet
+    without batch norm, both for inputs with independent activation patterns
+    (:data:`DECAY_PER_LAYER`); :math:`\min(1, 1/(\beta\sqrt L))` for a resnet
+    with batch norm (Theorem 3).
+
+    Example:
+        >>> theory("feedforward + BN", [1, 2]).tolist(), theory("resnet + BN", [4], 1.0).tolist()
+        ([0.5, 0.25], [0.5])
+    """
+    d = np.asarray(depth, float)
+    for prefix, rate in DECAY_PER_LAYER.items():
+        if family.startswith(prefix):
+            return rate**d
+    if beta is None:
+        raise ValueError(
+            f"no prediction for family={family!r} without beta; allowed: a resnet with beta, "
+            f"or a family starting with one of {list(DECAY_PER_LAYER)}"
+        )
+    return np.minimum(1.0, 1.0 / (beta * np.sqrt(d)))
+
+
+def correlation_vs_lag_and_depth(result):
+    """Gradient correlation against depth, one line per lag, one panel per family.
+
+    Dotted: :func:`theory`, which assumes independent activation patterns
+    (far-apart inputs); error bars are jackknife standard errors.
+
+    Example:
+        >>> from normlab.results import Result
+        >>> lagged = {"1": {"lags": [1, 4], "correlation": [.9, .5], "stderr": [0, 0]},
+        ...           "2": {"lags": [1, 4], "correlation": [.5, .2], "stderr": [0, 0]}}
+        >>> fam = {"beta": None}
+        >>> r = Result("demo", "small", {}, [0], {"families": {"feedforward + BN": fam}},
+        ...            {"lagged": {"feedforward + BN": lagged}})
+        >>> len(correlation_vs_lag_and_depth(r).axes)
+        1
+    """
+    import matplotlib.pyplot as plt
+
+    lagged = result.summary["lagged"]
+    fig, axes = plt.subplots(
+        1,
+        len(lagged),
+        figsize=(2.6 * len(lagged) + 0.6, 3.0),
+        layout="constrained",
+        sharey=True,
+        squeeze=False,
+    )
+    for ax, (name, by_depth) in zip(axes[0], lagged.items()):
+        depths = sorted(by_depth, key=int)
+        d = np.asarray(depths, float)
+        lags = by_depth[depths[0]]["lags"]
+        colors = plt.cm.plasma(np.linspace(0, 0.85, len(lags)))
+        for i, (lag, color) in enumerate(zip(lags, colors)):
+            c = np.asarray([by_depth[k]["correlation"][i] for k in depths])
+            se = np.asarray([by_depth[k]["stderr"][i] for k in depths])
+            ax.errorbar(d, c, yerr=se, marker="o", ms=3, capsize=2, color=color, label=f"lag {lag}")
+        grid = np.geomspace(1, d.max(), 100)
+        beta = result.metrics["families"][name]["beta"]
+        ax.plot(grid, theory(name, grid, beta), ls=":", color="k", label="theory")
+        ax.axhline(0, color="gray", lw=0.5)
+        ax.set(xscale="log", title=name, xlabel="depth L")
+    axes[0, 0].set_ylabel("gradient correlation")
+    axes[0, -1].legend(fontsize=7)
+    fig.suptitle(
+        f"Correlation of gradients at inputs lag x 4/256 apart: {result.label}", fontsize=10
+    )
     return fig
 
 
@@ -315,28 +411,75 @@ def coactivation_vs_distance(result):
     return fig
 
 
-def _lag1(r: Result):
-    lag1 = r.summary["lag1"]
-    ff = lag1["feedforward + BN"]
-    deepest = max(ff, key=int)
-    res = {k: v for k, v in lag1.items() if k.startswith("resnet")}
-    res_deep = {k: v[max(v, key=int)] for k, v in res.items()}
-    ok = ff[deepest] < min(res_deep.values())
-    beta = [v for k, v in res_deep.items() if "beta" in k]
-    plain = res_deep.get("resnet + BN")
-    verdicts = [ok] + ([max(beta) > plain] if beta and plain is not None else [])
-    text = f"lag-1 at depth {deepest}: feedforward {ff[deepest]:.3f}, " + ", ".join(
-        f"{k} {v:.3f}" for k, v in res_deep.items()
+def _far_lags(by_depth: dict, points: int) -> list[int]:
+    """Indices of the lags at least a quarter of the line apart (independent patterns)."""
+    lags = next(iter(by_depth.values()))["lags"]
+    return [i for i, k in enumerate(lags) if k >= points / 4]
+
+
+def _theorem1(r: Result):
+    ff = r.summary["lagged"]["feedforward + BN"]
+    depths = sorted(ff, key=int)
+    lags = ff[depths[0]]["lags"]
+    at = {k: (np.asarray(ff[k]["correlation"]), np.asarray(ff[k]["stderr"])) for k in depths}
+    # monotone decay with depth at every lag, within two combined standard errors
+    monotone = all(
+        at[b][0][i] <= at[a][0][i] + 2 * np.hypot(at[a][1][i], at[b][1][i])
+        for a, b in zip(depths, depths[1:])
+        for i in range(len(lags))
     )
-    return text, status(verdicts)
+    far = _far_lags(ff, r.config["points"])
+    within = [  # far-apart pairs: Theorem 1's 2^-L within three standard errors
+        abs(at[k][0][i] - 2.0 ** -int(k)) <= 3 * at[k][1][i] for k in depths for i in far
+    ]
+    first, last = depths[0], depths[-1]
+    return (
+        f"lag 1: {at[first][0][0]:.3f} at L={first}, {at[last][0][0]:.3f} at L={last}; "
+        f"falls with depth at every lag: {'yes' if monotone else 'no'}; lags "
+        f"{', '.join(str(lags[i]) for i in far)} within 3 s.e. of 2^-L at {sum(within)} of "
+        f"{len(within)} (depth, lag)",
+        status([monotone, all(within)]),
+    )
+
+
+def _resnets_keep_correlation(r: Result):
+    lagged = r.summary["lagged"]
+    ff = lagged["feedforward + BN"]
+    resnets = [n for n in lagged if n.startswith("resnet")]
+    common = [k for k in sorted(ff, key=int) if int(k) > 1 and all(k in lagged[n] for n in resnets)]
+    if not common:
+        raise ValueError("no depth above 1 is measured for every family")
+    k = common[-1]
+    corr = {n: np.asarray(lagged[n][k]["correlation"]) for n in lagged}
+    se = {n: np.asarray(lagged[n][k]["stderr"]) for n in lagged}
+
+    def at_least(a, b):  # a >= b at every lag, within two combined standard errors
+        return bool(np.all(corr[a] >= corr[b] - 2 * np.hypot(se[a], se[b])))
+
+    checks = [at_least(n, "feedforward + BN") for n in resnets]
+    scaled = [n for n in resnets if "beta=" in n and "no BN" not in n]
+    if scaled and "resnet + BN" in corr:
+        checks.append(at_least(scaled[0], "resnet + BN"))
+    lags = ff[k]["lags"]
+    text = f"at L={k}, lags {' / '.join(map(str, lags))}: " + "; ".join(
+        f"{n} " + " / ".join(f"{c:.2f}" for c in corr[n]) for n in lagged
+    )
+    return text, status(checks)
 
 
 CLAIMS = [
     Claim(
         "Shattered gradients",
-        "Feedforward gradients shatter with depth; resnets less, "
-        "beta-scaled resnets least (Fig. 2, Theorems 1 and 3)",
-        "correlation ~2^-L (feedforward), ~1/(beta sqrt L) (resnet)",
-        _lag1,
+        "Feedforward gradients shatter: correlation falls with depth at every lag, "
+        "as 2^-L for far-apart inputs (Theorem 1)",
+        "2^-L for inputs with independent activation patterns",
+        _theorem1,
+    ),
+    Claim(
+        "Shattered gradients",
+        "Resnets, with or without batch norm, keep more gradient correlation than "
+        "feedforward nets, beta-scaled resnets most (Fig. 2, Theorems 2 and 3)",
+        "(3/4)^L without BN (our derivation for this block); ~1/(beta sqrt L) with BN",
+        _resnets_keep_correlation,
     ),
 ]
