@@ -98,6 +98,7 @@ def fit(
     batch_size: int,
     key: jax.Array,
     test: tuple[Any, Any] | None = None,
+    val: tuple[Any, Any] | None = None,
     eval_train: bool = False,
     metrics: Metrics | None = None,
     scan: bool | str = "auto",
@@ -115,6 +116,9 @@ def fit(
         batch_size: examples per step; the last partial batch is dropped.
         key: shuffling key; the same key gives the same History bit for bit.
         test: optional ``(inputs, labels)`` evaluated after every epoch.
+        val: optional validation ``(inputs, labels)``, evaluated like ``test``
+            into ``extra["val_loss"]`` and ``extra["val_accuracy"]`` (to select
+            hyperparameters or an epoch without looking at the test set).
         eval_train: also evaluate the whole training set in eval mode.
         metrics: ``metrics(model) -> {name: scalar}`` called in eval mode
             after every epoch (and before the first), recorded in ``extra``.
@@ -145,6 +149,7 @@ def fit(
         epochs=epochs,
         batch_size=batch_size,
         test=test,
+        val=val,
         eval_train=eval_train,
         metrics=metrics,
         scan=scan,
@@ -164,6 +169,7 @@ def fit_seeds(
     epochs: int,
     batch_size: int,
     test: tuple[Any, Any] | None = None,
+    val: tuple[Any, Any] | None = None,
     eval_train: bool = False,
     metrics: Metrics | None = None,
     scan: bool | str = "auto",
@@ -217,6 +223,8 @@ def fit_seeds(
     _check_pair("train", train)
     if test is not None:
         _check_pair("test", test)
+    if val is not None:
+        _check_pair("val", val)
     if not keys:
         raise ValueError("keys must hold at least one key")
     n = len(train[1])
@@ -229,7 +237,7 @@ def fit_seeds(
     else:
         models = [make_model(k) for k in keys]
         shuffle_keys = jnp.stack(keys)
-    _check_labels_fit_outputs(models[0], train, test)
+    _check_labels_fit_outputs(models[0], train, test, val)
     use_scan = uses_scan(models[0]) if scan == "auto" else bool(scan)
     if progress is None:
         progress = not os.environ.get("CI")
@@ -237,12 +245,13 @@ def fit_seeds(
     loop = _Loop(models, tx, metrics, eval_batch_size)
     xs, ys = jnp.asarray(train[0]), jnp.asarray(train[1], jnp.int32)
     test = None if test is None else (jnp.asarray(test[0]), jnp.asarray(test[1], jnp.int32))
+    val = None if val is None else (jnp.asarray(val[0]), jnp.asarray(val[1], jnp.int32))
     steps = n // batch_size
     histories = [History(steps_per_epoch=steps) for _ in models]
     start = time.perf_counter()
 
     def record(epoch: int | None) -> None:
-        values = loop.evaluate_all(xs, ys, test, eval_train)
+        values = loop.evaluate_all(xs, ys, test, eval_train, val)
         for i, h in enumerate(histories):
             row = {k: float(v[i]) for k, v in values.items()}
             if epoch is None:
@@ -367,10 +376,12 @@ class _Loop:
             donate_argnums=(0, 1, 2),
         )
         self._eval = jax.jit(
-            lambda p, r, xs, ys, tx, ty, eval_train: _squeeze_vmap(
-                partial(self._eval_one, eval_train=eval_train), s, (0, 0, None, None, None, None)
-            )(p, r, xs, ys, tx, ty),
-            static_argnums=(6,),
+            lambda p, r, xs, ys, tx, ty, vx, vy, eval_train: _squeeze_vmap(
+                partial(self._eval_one, eval_train=eval_train),
+                s,
+                (0, 0, None, None, None, None, None, None),
+            )(p, r, xs, ys, tx, ty, vx, vy),
+            static_argnums=(8,),
         )
 
     # one seed ---------------------------------------------------------------------------------
@@ -405,11 +416,13 @@ class _Loop:
         idx = jax.lax.dynamic_index_in_dim(order, i, keepdims=False)
         return self._train_step(params, rest, opt_state, xs[idx], ys[idx])
 
-    def _eval_one(self, params, rest, xs, ys, test_x, test_y, eval_train):
+    def _eval_one(self, params, rest, xs, ys, test_x, test_y, val_x, val_y, eval_train):
         model = nnx.merge(self.gd_eval, params, rest, copy=True)
         out = {}
         if test_x is not None:
             out["test_loss"], out["test_accuracy"] = self._loss_acc(model, test_x, test_y)
+        if val_x is not None:
+            out["val_loss"], out["val_accuracy"] = self._loss_acc(model, val_x, val_y)
         if eval_train:
             out["train_loss"], out["train_accuracy"] = self._loss_acc(model, xs, ys)
         if self.metrics is not None:
@@ -458,9 +471,10 @@ class _Loop:
             bar.update(1)
         return jnp.stack(losses, 1), jnp.stack(accs, 1)
 
-    def evaluate_all(self, xs, ys, test, eval_train):
+    def evaluate_all(self, xs, ys, test, eval_train, val=None):
         tx, ty = (None, None) if test is None else test
-        return self._eval(self.params, self.rest, xs, ys, tx, ty, eval_train)
+        vx, vy = (None, None) if val is None else val
+        return self._eval(self.params, self.rest, xs, ys, tx, ty, vx, vy, eval_train)
 
     def write_back(self, models):
         for i, m in enumerate(models):
@@ -568,7 +582,7 @@ def _check_pair(name: str, pair) -> None:
         raise ValueError(f"{name} inputs contain NaN or infinite values")
 
 
-def _check_labels_fit_outputs(model, train, test) -> None:
+def _check_labels_fit_outputs(model, train, test, val=None) -> None:
     graphdef, state = nnx.split(model)
     x1 = jnp.asarray(train[0][:2])
     try:
@@ -584,7 +598,7 @@ def _check_labels_fit_outputs(model, train, test) -> None:
             "need logits (batch, classes)"
         )
     classes = out.shape[1]
-    for name, pair in (("train", train), ("test", test)):
+    for name, pair in (("train", train), ("test", test), ("val", val)):
         if pair is not None and len(pair[1]):
             top = int(jnp.max(jnp.asarray(pair[1])))
             if top >= classes:

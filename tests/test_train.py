@@ -139,6 +139,16 @@ def test_metrics_function_is_recorded_per_epoch():
     assert len(h.extra["kernel_norm"]) == 2 and "kernel_norm" in h.initial
 
 
+def test_validation_set_is_evaluated_like_the_test_set():
+    """The same set passed as ``val`` and as ``test`` gives the same numbers every epoch."""
+    held_out = _toy(256, seed=1)
+    h = _fit(epochs=2, val=held_out)
+    assert h.extra["val_accuracy"] == h.test_accuracy and h.extra["val_loss"] == h.test_loss
+    assert h.initial["val_accuracy"] == h.initial["test_accuracy"]
+    with pytest.raises(ValueError, match="val labels include 7"):
+        _fit(epochs=1, val=(held_out[0], np.full(256, 7, np.int32)))
+
+
 def test_bad_arguments():
     x, y = _toy()
     with pytest.raises(ValueError, match="batch_size=0"):
