@@ -37,7 +37,7 @@ def steps_per_second(net: str, arrays: dict, args: argparse.Namespace, seed: int
     """One measurement: steps/s over ``args.epochs`` timed epochs after one compiling epoch."""
     x, y = (jnp.asarray(a) for a in arrays["train"])
     model = selu_vs_bn.make_net(
-        net, x[0].size, depth=args.depth, width=args.width, key=jax.random.key(seed)
+        net, x.shape[1:], depth=args.depth, width=args.width, key=jax.random.key(seed)
     )
     loop = train._Loop([model], optax.sgd(0.01), None, 2000)
     scan = train.uses_scan(model)

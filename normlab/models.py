@@ -21,6 +21,7 @@ __all__ = [
     "MLP",
     "NORMALIZATIONS",
     "PARAMETERIZATIONS",
+    "ConvNet",
     "ConvPoolCNNC",
     "LooksLinearMLP",
     "ResNet",
@@ -456,6 +457,78 @@ class ResNet(nnx.Module):
         for block in self.blocks:
             h = block(h)
         return self.out(self.act(self.norm(h)).mean(axis=(1, 2)))
+
+
+class ConvNet(nnx.Module):
+    r"""A plain CNN without skips: ``depth`` 3x3 convolutions, two 2x2 max-pools, a linear head.
+
+    Layer :math:`l` is :math:`h_l = \phi(\mathrm{norm}(\mathrm{conv}_l(h_{l-1})))`
+    with ``width`` channels; a 2x2 max-pool follows layer ``depth // 2`` and the
+    last layer, then a global average pool and a Dense layer. With SELU and
+    LeCun-normal kernels it is a self-normalizing CNN, with ReLU and
+    ``normalization="batch"`` the usual batch-normalized one.
+
+    Args:
+        in_channels: input channels (1 for MNIST, 3 for CIFAR-10).
+        out_features: number of classes.
+        depth: number of convolutions (at least 2).
+        width: channels of every convolution.
+        activation: name or callable.
+        normalization: ``None`` or ``"batch"`` (after every convolution).
+        kernel_init: name or initializer for every kernel (He normal).
+        momentum: batch-norm running-average momentum.
+        rngs: ``nnx.Rngs`` with a ``params`` stream.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> net = ConvNet(1, 10, depth=2, width=4, activation="selu",
+        ...               kernel_init="lecun_normal", rngs=nnx.Rngs(0))
+        >>> net(jnp.zeros((2, 28, 28, 1))).shape
+        (2, 10)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_features: int,
+        *,
+        depth: int,
+        width: int,
+        activation: str | Callable = "relu",
+        normalization: str | None = None,
+        kernel_init: str | Callable = "he_normal",
+        momentum: float = 0.99,
+        rngs: nnx.Rngs,
+    ):
+        if depth < 2 or width < 1:
+            raise ValueError(f"depth={depth} must be >= 2 and width={width} >= 1")
+        init = initializers.get(kernel_init)
+        self.act = activations.get(activation)
+        self.convs = nnx.List(
+            [
+                nnx.Conv(
+                    in_channels if i == 0 else width,
+                    width,
+                    (3, 3),
+                    padding="SAME",
+                    kernel_init=init,
+                    conv_general_dilated=conv_general_dilated,
+                    rngs=rngs,
+                )
+                for i in range(depth)
+            ]
+        )
+        self.norms = nnx.List([_norm(normalization, width, momentum, rngs) for _ in range(depth)])
+        self.pool_after = {depth // 2 - 1, depth - 1}
+        self.out = nnx.Linear(width, out_features, kernel_init=init, rngs=rngs)
+
+    def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
+        h = x
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms)):
+            h = self.act(norm(conv(h)))
+            if i in self.pool_after:
+                h = nnx.max_pool(h, (2, 2), strides=(2, 2))
+        return self.out(h.mean(axis=(1, 2)))
 
 
 # --- the weight-normalization paper's parameterizations and CIFAR-10 network ----------------

@@ -63,6 +63,8 @@ class History:
     initial: dict[str, Any] = field(default_factory=dict)
     steps_per_epoch: int = 0
     wall_time_s: float = 0.0
+    #: the first global step whose loss was not finite (``on_divergence="record"``), or None
+    diverged_at: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -176,6 +178,7 @@ def fit_seeds(
     progress: bool | None = None,
     eval_batch_size: int = 2000,
     desc: str = "train",
+    on_divergence: str = "raise",
     _split_keys: bool = True,
 ) -> list[History]:
     """Train one model per key as a single ``vmap``-ed program; one History per key.
@@ -190,7 +193,10 @@ def fit_seeds(
     hyperparameters in the same program: build them with
     ``optax.inject_hyperparams`` of one optimizer (for example
     ``[optax.inject_hyperparams(optax.sgd)(learning_rate=lr) for lr in lrs]``),
-    so that they differ only in the values held in their state.
+    so that they differ only in the values held in their state. In a sweep a
+    rate that diverges is a result, not an error: ``on_divergence="record"``
+    keeps training the other runs and sets that run's ``History.diverged_at``
+    (the default ``"raise"`` stops with :class:`DivergenceError`).
 
     With several devices (GPUs, or CPU devices from
     ``--xla_force_host_platform_device_count``) the seeds are sharded across
@@ -216,6 +222,8 @@ def fit_seeds(
     _check_int("eval_batch_size", eval_batch_size, 1)
     if scan not in (True, False, "auto"):
         raise ValueError(f"scan={scan!r}; allowed: True, False, 'auto'")
+    if on_divergence not in ("raise", "record"):
+        raise ValueError(f"on_divergence={on_divergence!r}; allowed: 'raise', 'record'")
     if not callable(make_model):
         raise TypeError(f"make_model must be callable (key -> model), got {type(make_model)}")
     keys = _check_keys(keys)
@@ -273,8 +281,12 @@ def fit_seeds(
         else:
             loss, acc = loop.step_epoch(perm_keys, xs, ys, steps, batch_size, bar)
         loss, acc = np.asarray(loss), np.asarray(acc)  # (seeds, steps): one transfer an epoch
-        _check_finite(loss, epoch, steps)
+        if on_divergence == "raise":
+            _check_finite(loss, epoch, steps)
         for i, h in enumerate(histories):
+            bad = np.flatnonzero(~np.isfinite(loss[i]))
+            if h.diverged_at is None and bad.size:
+                h.diverged_at = (epoch - 1) * steps + int(bad[0]) + 1
             h.train_loss.append(float(loss[i].mean()))
             h.train_accuracy.append(float(acc[i].mean()))
         record(epoch)

@@ -8,7 +8,7 @@ import pytest
 from flax import nnx
 
 import normlab
-from normlab import train
+from normlab import experiments, train
 from normlab.experiments import snn_depth
 
 
@@ -131,13 +131,40 @@ def test_selu_vs_bn(with_data):
     r = _run(
         "selu_vs_bn",
         datasets=["mnist"],
-        depth=2,
-        width=16,
-        num_train=512,
+        archs={"mlp": {"depths": [2], "width": 16}, "cnn": {"depths": [2], "width": 4}},
+        lrs=[0.1, 1e4],
+        num_train=600,
         num_test=200,
-        lr=0.1,
         epochs=2,
     )
-    acc = r.summary["test_accuracy"]
-    assert set(acc) == {"mnist/selu", "mnist/relu_bn"}
-    assert all(0.3 < a[0] <= 1.0 for a in acc.values())  # well above chance (0.1) after 8 steps
+    acc, sel = r.summary["test_accuracy"], r.summary["selection"]
+    assert set(acc) == {f"mnist/{a}-2/{n}" for a in ("mlp", "cnn") for n in ("selu", "relu_bn")}
+    for k, s in sel.items():  # the selected rate is one where no seed diverged
+        assert s["diverged"][[0.1, 1e4].index(s["lr"])] == 0 and len(acc[k]) == 1
+    # without batch norm lr 1e4 blows the SELU MLP up: recorded, and 0.1 is selected
+    assert sel["mnist/mlp-2/selu"]["diverged"] == [0, 1] and sel["mnist/mlp-2/selu"]["lr"] == 0.1
+    assert 0.3 < acc["mnist/mlp-2/selu"][0] <= 1.0
+    h = r.metrics["histories"]["mnist/mlp-2/selu"][0]
+    assert len(h["extra"]["val_accuracy"]) == 2
+    assert len(experiments.get("selu_vs_bn").figure(r).axes) == 1
+
+
+def test_selu_vs_bn_selects_on_validation_and_reads_test_at_the_best_epoch():
+    from normlab.experiments.selu_vs_bn import select
+
+    def h(val, test, diverged=None):
+        return {"extra": {"val_accuracy": val}, "test_accuracy": test, "diverged_at": diverged}
+
+    runs = [  # (lr, seed), seed fastest: lr 0.1 has the best mean validation accuracy
+        h([0.5, 0.6], [0.9, 0.9]),
+        h([0.5, 0.7], [0.9, 0.9]),
+        h([0.8, 0.7], [0.60, 0.99]),
+        h([0.6, 0.9], [0.70, 0.75]),
+        h([0.99, 0.99], [0.99, 0.99]),
+        h([0.1, 0.1], [0.1, 0.1], diverged=3),  # lr 1.0: one seed diverged, not eligible
+    ]
+    s = select(runs, [0.01, 0.1, 1.0], 2)
+    assert s["lr"] == 0.1 and s["test_accuracy"] == [0.60, 0.75] and not s["at_edge"]
+    assert s["diverged"] == [0, 0, 1]
+    with pytest.raises(ValueError, match="6 histories for 2 rates x 2 seeds"):
+        select(runs, [0.01, 0.1], 2)

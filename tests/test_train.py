@@ -149,6 +149,20 @@ def test_validation_set_is_evaluated_like_the_test_set():
         _fit(epochs=1, val=(held_out[0], np.full(256, 7, np.int32)))
 
 
+def test_a_diverging_rate_is_recorded_and_the_others_train_on():
+    x, y = _toy()
+    txs = [optax.inject_hyperparams(optax.sgd)(learning_rate=lr) for lr in (0.1, 1e6)]
+    keys = jax.random.split(jax.random.key(0), 2)
+    kw = dict(keys=keys, epochs=2, batch_size=64, progress=False)
+    with pytest.raises(train.DivergenceError, match="seed index 1"):
+        train.fit_seeds(_mlp, txs, (x, y), **kw)
+    ok, blown = train.fit_seeds(_mlp, txs, (x, y), on_divergence="record", **kw)
+    assert ok.diverged_at is None and np.isfinite(ok.train_loss).all()
+    assert 1 <= blown.diverged_at <= 2 * 8 and not np.isfinite(blown.train_loss[-1])
+    with pytest.raises(ValueError, match="on_divergence='skip'"):
+        train.fit_seeds(_mlp, txs, (x, y), on_divergence="skip", **kw)
+
+
 def test_bad_arguments():
     x, y = _toy()
     with pytest.raises(ValueError, match="batch_size=0"):
