@@ -65,6 +65,28 @@ def test_fixed_point_map_smoke():
     assert r.summary["notebook"]["fraction_stable"] == 0.0
 
 
+def test_fixed_point_map_judges_stability_by_the_spectral_radius():
+    # target (-1/6, 0.0824), normalized weights: norm 1.15 > 1 but radius 0.81 < 1,
+    # and every start reaches it: stable, though not a contraction
+    r = normlab.run_experiment(
+        "fixed_point_map",
+        seeds=[0],
+        use_cache=False,
+        overrides={
+            "conventions": ["normalized_weights"],
+            "means": [-1 / 6, -1 / 6, 1],
+            "variances": [0.0824, 0.0824, 1],
+            "start_means": [-1, 1, 3],
+            "start_variances": [0.1, 10, 3],
+        },
+    )
+    nw = r.metrics["normalized_weights"]
+    assert nw["spectral_norm"][0][0] > 1.1 and nw["spectral_radius"][0][0] < 0.85
+    assert nw["basin"][0][0] == 1.0
+    assert r.summary["normalized_weights"]["fraction_stable"] == 1.0
+    assert r.summary["normalized_weights"]["fraction_contracting"] == 0.0
+
+
 def test_fixed_point_depth_smoke():
     r = normlab.run_experiment(
         "fixed_point_depth",
