@@ -143,3 +143,18 @@ def test_training_experiments_smoke(with_data):
         },
     )
     assert np.isfinite(r.metrics["cifar10"]["selu_alpha"][0]["train_loss"]).all()
+
+
+def test_fixed_point_gradients_grow_by_chi_per_layer():
+    r = normlab.run_experiment(
+        "fixed_point_gradients",
+        seeds=[0, 1],
+        use_cache=False,
+        overrides={"variances": [1.0, 4.0], "depth": 16, "width": 128, "batch": 64},
+    )
+    for label in ("(0, 1)", "(0, 4)"):
+        s = r.summary[label]
+        assert s["growth_per_layer"] == pytest.approx(s["chi"], rel=0.02)
+    assert r.summary["(0, 1)"]["chi"] == pytest.approx(1.0716, abs=1e-4)
+    text, verdict = normlab.experiments.get("fixed_point_gradients").CLAIMS[0].judge(r)
+    assert verdict == "not reproduced" and "(0, 4): x1.2" in text
