@@ -42,7 +42,15 @@ def get_config(profile: str = "small") -> dict:
 
 
 def squared_gradients(key, alpha, lam, var, depth, width, batch):
-    """Mean squared gradient of :math:`\\langle r, h_L\\rangle` w.r.t. :math:`h_0, \\dots, h_L`."""
+    """Mean squared gradient of :math:`\\langle r, h_L\\rangle` w.r.t. :math:`h_0, \\dots, h_L`.
+
+    Example:
+        >>> import jax
+        >>> from normlab.activations import ALPHA, LAMBDA
+        >>> sq = squared_gradients(jax.random.key(0), ALPHA, LAMBDA, 1.0, 8, 256, 64)
+        >>> sq.shape, bool(1.0 < (sq[0] / sq[-1]) ** (1 / 8) < 1.15)  # chi = 1.0716
+        ((9,), True)
+    """
     k_w, k_x, k_r = jax.random.split(key, 3)
     w = jax.random.normal(k_w, (depth, width, width)) / jnp.sqrt(width)
     x = jnp.sqrt(var) * jax.random.normal(k_x, (batch, width))
