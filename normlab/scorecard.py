@@ -57,6 +57,7 @@ BOOK_ORDER = (
     "fixed_point_map",
     "fixed_point_depth",
     "fixed_point_training",
+    "fixed_point_gradients",
     "shattered_gradients",
     "looks_linear",
     "weight_norm_cifar",

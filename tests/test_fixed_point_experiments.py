@@ -65,6 +65,28 @@ def test_fixed_point_map_smoke():
     assert r.summary["notebook"]["fraction_stable"] == 0.0
 
 
+def test_fixed_point_map_judges_stability_by_the_spectral_radius():
+    # target (-1/6, 0.0824), normalized weights: norm 1.15 > 1 but radius 0.81 < 1,
+    # and every start reaches it: stable, though not a contraction
+    r = normlab.run_experiment(
+        "fixed_point_map",
+        seeds=[0],
+        use_cache=False,
+        overrides={
+            "conventions": ["normalized_weights"],
+            "means": [-1 / 6, -1 / 6, 1],
+            "variances": [0.0824, 0.0824, 1],
+            "start_means": [-1, 1, 3],
+            "start_variances": [0.1, 10, 3],
+        },
+    )
+    nw = r.metrics["normalized_weights"]
+    assert nw["spectral_norm"][0][0] > 1.1 and nw["spectral_radius"][0][0] < 0.85
+    assert nw["basin"][0][0] == 1.0
+    assert r.summary["normalized_weights"]["fraction_stable"] == 1.0
+    assert r.summary["normalized_weights"]["fraction_contracting"] == 0.0
+
+
 def test_fixed_point_depth_smoke():
     r = normlab.run_experiment(
         "fixed_point_depth",
@@ -121,3 +143,18 @@ def test_training_experiments_smoke(with_data):
         },
     )
     assert np.isfinite(r.metrics["cifar10"]["selu_alpha"][0]["train_loss"]).all()
+
+
+def test_fixed_point_gradients_grow_by_chi_per_layer():
+    r = normlab.run_experiment(
+        "fixed_point_gradients",
+        seeds=[0, 1],
+        use_cache=False,
+        overrides={"variances": [1.0, 4.0], "depth": 16, "width": 128, "batch": 64},
+    )
+    for label in ("(0, 1)", "(0, 4)"):
+        s = r.summary[label]
+        assert s["growth_per_layer"] == pytest.approx(s["chi"], rel=0.02)
+    assert r.summary["(0, 1)"]["chi"] == pytest.approx(1.0716, abs=1e-4)
+    text, verdict = normlab.experiments.get("fixed_point_gradients").CLAIMS[0].judge(r)
+    assert verdict == "not reproduced" and "(0, 4): x1.2" in text

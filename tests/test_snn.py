@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from normlab import snn
-from normlab.activations import ALPHA, LAMBDA, elu, selu
+from normlab.activations import ALPHA, LAMBDA, elu, selu, selu_parameters
 
 
 @pytest.fixture(autouse=True)
@@ -112,3 +112,20 @@ def test_chi_equals_quadrature():
     for mean, var in [(0.0, 1.0), (0.3, 4.0)]:
         expected, _ = snn.gaussian_moments(slope_squared, mean, var, nodes=150)
         assert float(snn.chi(mean, var)) == pytest.approx(expected, abs=1e-10)
+
+
+def test_chi_at_other_targets_and_mean_slope_below_one():
+    # chi for the SELU whose fixed point is (0, 4), against split-kink quadrature
+    a, lam = selu_parameters(0.0, 4.0, convention="normalized_weights")
+    expected, _ = snn.gaussian_moments(
+        lambda z: jax.numpy.where(z > 0, lam, lam * a * jax.numpy.exp(z)) ** 2, 0.0, 4.0
+    )
+    assert float(snn.chi(0.0, 4.0, alpha=a, lam=lam)) == pytest.approx(expected, abs=1e-10)
+    # omega = 1: d mu~/d mu = E[selu'(z)] = 0.985 < 1, yet the radius is 1.077 > 1
+    slope, _ = snn.gaussian_moments(
+        lambda z: jax.numpy.where(z > 0, LAMBDA, LAMBDA * ALPHA * jax.numpy.exp(z)), 0.0, 1.0
+    )
+    with jax.enable_x64(True):
+        jac = np.asarray(snn.jacobian(0.0, 1.0, 1.0, 1.0))
+    assert jac[0, 0] == pytest.approx(slope, abs=1e-10) and slope < 0.99
+    assert float(snn.spectral_radius(0.0, 1.0, 1.0, 1.0)) > 1.07

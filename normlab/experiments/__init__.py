@@ -65,6 +65,7 @@ _REGISTRY = {
     "snn_moments_depth": "snn_moments_depth",  # 7 s
     "snn_moment_map": "snn_moment_map",  # 6 s
     "fixed_point_map": "fixed_point_map",  # 4 s
+    "fixed_point_gradients": "fixed_point_gradients",
     "signal_propagation": "signal_propagation",
 }
 

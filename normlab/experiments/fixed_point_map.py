@@ -4,9 +4,11 @@ For every target (mean, variance) on a grid and each convention of
 :func:`normlab.activations.selu_parameters`, the experiment records
 
 - whether a SELU (alpha > 0, lambda > 0) with that fixed point exists,
-- the spectral norm of the Jacobian of the moment map g at the fixed point
-  (:func:`normlab.snn.spectral_norm`; below 1: a contraction near it), with
-  the weight statistics the convention assumes (``notebook``: omega = 1,
+- the spectral radius of the Jacobian of the moment map g at the fixed point
+  (:func:`normlab.snn.spectral_radius`; below 1: locally stable) and its
+  spectral norm (:func:`normlab.snn.spectral_norm`; below 1: a contraction,
+  sufficient for stability, not necessary), with the weight statistics the
+  convention assumes (``notebook``: omega = 1,
   tau = 1; ``normalized_weights``: omega = 0, tau = 1),
 - the size of its basin of attraction: the fraction of starting moments
   (mu0, nu0) on a grid whose iterates under g reach the target within
@@ -56,7 +58,7 @@ def _grid(lin, log):
 
 
 def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Result:
-    """Existence, spectral norm and basin fraction per convention on the target grid."""
+    """Existence, spectral radius and norm, and basin fraction per convention on the target grid."""
     means, variances = _grid(config["means"], config["variances"])
     m0, v0 = _grid(config["start_means"], config["start_variances"])
     starts = np.stack(np.meshgrid(m0, v0, indexing="ij"), -1).reshape(-1, 2)
@@ -75,14 +77,13 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         with jax.enable_x64(True):
             a = jnp.where(exists, params[..., 0], 1.0)
             lam = jnp.where(exists, params[..., 1], 1.0)
-            norm = jax.vmap(
-                lambda m, v, a_, l_: snn.spectral_norm(m, v, omega, tau, alpha=a_, lam=l_)
-            )(
-                target[..., 0].reshape(-1),
-                target[..., 1].reshape(-1),
-                a.reshape(-1),
-                lam.reshape(-1),
-            ).reshape(exists.shape)
+            flat = (target[..., 0].reshape(-1), target[..., 1].reshape(-1))
+            norm, radius = (
+                jax.vmap(lambda m, v, a_, l_, f=f: f(m, v, omega, tau, alpha=a_, lam=l_))(
+                    *flat, a.reshape(-1), lam.reshape(-1)
+                ).reshape(exists.shape)
+                for f in (snn.spectral_norm, snn.spectral_radius)
+            )
             basin = _basin(
                 a.reshape(-1),
                 lam.reshape(-1),
@@ -98,6 +99,7 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             "alpha": params[..., 0].tolist(),
             "lambda": params[..., 1].tolist(),
             "spectral_norm": np.where(exists, np.asarray(norm), np.nan).tolist(),
+            "spectral_radius": np.where(exists, np.asarray(radius), np.nan).tolist(),
             "basin": np.where(exists, np.asarray(basin).reshape(exists.shape), np.nan).tolist(),
         }
     return Result(
@@ -135,23 +137,27 @@ def _basin(a, lam, targets, starts, omega, tau, iterations, tol):
 
 
 def _summary(maps: dict) -> dict:
-    """Fractions of the grid with a solution, and of those: stable, and with a full basin."""
+    """Fractions of the grid with a solution; of those: stable (radius < 1), contracting
+    (norm < 1), with a full and with an empty basin."""
     exists = np.asarray(maps["exists"])
     norm = np.asarray(maps["spectral_norm"], float)[exists]
+    radius = np.asarray(maps["spectral_radius"], float)[exists]
     basin = np.asarray(maps["basin"], float)[exists]
     return {
         "fraction_existing": float(exists.mean()),
-        "fraction_stable": float(np.mean(norm < 1)) if norm.size else 0.0,
+        "fraction_stable": float(np.mean(radius < 1)) if radius.size else 0.0,
+        "fraction_contracting": float(np.mean(norm < 1)) if norm.size else 0.0,
         "fraction_full_basin": float(np.mean(basin == 1)) if basin.size else 0.0,
         "fraction_empty_basin": float(np.mean(basin == 0)) if basin.size else 0.0,
     }
 
 
 def figure(result):
-    """Heat maps over target (mean, variance): alpha, spectral norm of g's Jacobian, basin.
+    """Heat maps over target (mean, variance): alpha, spectral radius of g's Jacobian, basin.
 
     One row per convention (``fixed_point_map`` Result); white cells have no
-    SELU with that fixed point; the contour marks spectral norm 1.
+    SELU with that fixed point; the contour marks spectral radius 1. A Result
+    made before the radius was recorded shows its spectral norm instead.
     """
     import matplotlib.pyplot as plt
 
@@ -166,9 +172,14 @@ def figure(result):
     )
     from matplotlib.colors import LogNorm
 
+    measure = (
+        "spectral_radius"
+        if "spectral_radius" in result.metrics[conventions[0]]
+        else "spectral_norm"
+    )
     panels = [
         ("alpha", r"$\alpha$ (blank: none)", "viridis", None),
-        ("spectral_norm", r"spectral norm of $\mathcal{J}$", "coolwarm", (0.4, 1.6)),
+        (measure, measure.replace("_", " ") + r" of $\mathcal{J}$", "coolwarm", (0.4, 1.6)),
         ("basin", "basin (fraction of starts)", "magma", (0, 1)),
     ]
     for row, convention in zip(axes, conventions):
@@ -177,7 +188,7 @@ def figure(result):
             kw = {"norm": LogNorm()} if lim is None else {"vmin": lim[0], "vmax": lim[1]}
             mesh = ax.pcolormesh(means, variances, z, cmap=cmap, shading="nearest", **kw)
             fig.colorbar(mesh, ax=ax)
-            if key == "spectral_norm" and np.nanmin(z) < 1 < np.nanmax(z):
+            if key == measure and np.nanmin(z) < 1 < np.nanmax(z):
                 ax.contour(means, variances, z, levels=[1.0], colors="k", linewidths=1)
             ax.plot([0], [1], "k*", ms=9)
             ax.set(
