@@ -170,18 +170,24 @@ def outdated(result: Result) -> list[str]:
 
     Empty when the Result was made with the config :func:`run_experiment`
     would use today for its profile (seeds aside); a committed Result with a
-    non-empty list is shown as outdated and not judged.
+    non-empty list is shown as outdated and not judged. An experiment module
+    may also define ``missing(result) -> list[str]``, the statistics its
+    code records today that ``result`` lacks (same config, older code).
 
     Example:
         >>> r = Result("mlp_mnist", "full", {"epochs": -1}, [0], {})
         >>> "epochs" in outdated(r)
         True
     """
-    current = get(result.name).get_config(result.profile)
+    module = get(result.name)
+    current = module.get_config(result.profile)
     current.pop("seeds")
     recorded = results._plain(result.config)
     current = results._plain(current)
-    return sorted(k for k in set(current) | set(recorded) if current.get(k) != recorded.get(k))
+    changed = [k for k in set(current) | set(recorded) if current.get(k) != recorded.get(k)]
+    # a module's own test for Results its code no longer makes (a statistic it now records)
+    changed += getattr(module, "missing", lambda r: [])(result)
+    return sorted(changed)
 
 
 def committed(

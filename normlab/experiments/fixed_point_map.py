@@ -152,6 +152,18 @@ def _summary(maps: dict) -> dict:
     }
 
 
+def missing(result: Result) -> list[str]:
+    """``["spectral_radius"]`` for a Result made when stability was judged by the norm.
+
+    Example:
+        >>> missing(Result("fixed_point_map", "full", {}, [0], {"paper": {}}))
+        ['spectral_radius']
+    """
+    metrics = result.metrics or {}
+    old = any("spectral_radius" not in m for m in metrics.values() if isinstance(m, dict))
+    return ["spectral_radius"] if old or not metrics else []
+
+
 def figure(result):
     """Heat maps over target (mean, variance): alpha, spectral radius of g's Jacobian, basin.
 
