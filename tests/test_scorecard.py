@@ -143,12 +143,12 @@ def test_markdown_table():
 def _ll(accs, losses=None):
     fams = ("CReLU + looks-linear", "ReLU + BN", "resnet + BN")
     acc = {f: {"10": [a[0]], "50": [a[1]]} for f, a in zip(fams, accs)}
-    runs = {}
-    if losses:
-        runs = {
-            f: {d: [{"train_loss": losses.get((f, d), [1.0])}] for d in ("10", "50")} for f in fams
-        }
-    return _r({"test_accuracy": acc}, {"runs": runs})
+    from normlab.experiments.looks_linear import diverged
+
+    losses = losses or {}
+    runs = {f: {d: [{"train_loss": losses.get((f, d), [1.0])}] for d in ("10", "50")} for f in fams}
+    blown = {f: {d: [diverged(h) for h in hs] for d, hs in by.items()} for f, by in runs.items()}
+    return _r({"test_accuracy": acc, "diverged": blown}, {"runs": runs})
 
 
 def test_looks_linear_rule_is_partly_when_it_trails_the_resnet_at_every_depth():

@@ -219,6 +219,19 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
     )
 
 
+def _keyed(result) -> tuple[dict, dict]:
+    """Test accuracies and selections keyed ``dataset/arch-depth/net``.
+
+    A Result made before the sweep (one shared rate, keys ``dataset/net``) is
+    read as MLPs of its ``depth``, without selections, so its figure still draws.
+    """
+    acc = result.summary["test_accuracy"]
+    if all(len(k.split("/")) == 3 for k in acc):
+        return acc, result.summary.get("selection", {})
+    depth = result.config.get("depth", "?")
+    return {f"{k.split('/')[0]}/mlp-{depth}/{k.split('/')[1]}": v for k, v in acc.items()}, {}
+
+
 def figure(result):
     """Test accuracy at the selected learning rate per setting: one dot per seed, bar the mean.
 
@@ -231,7 +244,7 @@ def figure(result):
     """
     import matplotlib.pyplot as plt
 
-    acc, sel = result.summary["test_accuracy"], result.summary["selection"]
+    acc, sel = _keyed(result)
     datasets = result.config.get("datasets") or list(dict.fromkeys(k.split("/")[0] for k in acc))
     fig, axes = plt.subplots(
         1, len(datasets), figsize=(4.6 * len(datasets), 3.4), layout="constrained", squeeze=False
@@ -248,7 +261,9 @@ def figure(result):
                 x = i + (j - 0.5) * 0.3
                 ax.plot(np.full(len(v), x), v, "o", ms=4, alpha=0.6, color=f"C{j}")
                 ax.plot([x - 0.1, x + 0.1], [v.mean()] * 2, "-", color=f"C{j}")
-                ax.annotate(f"{sel[k]['lr']:g}", (x, v.min()), fontsize=6, ha="center", va="top")
+                if k in sel:
+                    lr = sel[k]["lr"]
+                    ax.annotate(f"{lr:g}", (x, v.min()), fontsize=6, ha="center", va="top")
                 xs.append(x)
                 ys.append(v.mean())
             ax.plot([], [], "o", color=f"C{j}", label=LABELS[net])
