@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jax
+import numpy as np
 import optax
 
 from normlab import train
@@ -26,8 +27,11 @@ def train_classifier(
 ) -> Result:
     """Train ``make_model(key)`` once per seed (vmapped) and pack the Histories in a Result.
 
-    ``data`` is :func:`normlab.data.prepare`'s dict; the test split is
-    evaluated every epoch. ``summary`` holds the final test accuracy per seed.
+    ``data`` is :func:`normlab.data.prepare`'s dict; the test split (and the
+    validation split, where ``data`` has ``"val"``) is evaluated every epoch.
+    ``summary["test_accuracy"]`` holds per seed the final test accuracy, or with
+    a validation split the test accuracy at that seed's best-validation epoch
+    (``summary["best_epoch"]``, 1-based): the test set chooses nothing.
     """
     keys = [jax.random.key(s) for s in seeds]
     histories = train.fit_seeds(
@@ -38,17 +42,24 @@ def train_classifier(
         epochs=config["epochs"],
         batch_size=config["batch_size"],
         test=data.get("test"),
+        val=data.get("val"),
         eval_train=eval_train,
         metrics=metrics,
         progress=progress,
         desc=desc,
     )
-    final = [h.test_accuracy[-1] for h in histories]
+    summary = {"test_accuracy": [h.test_accuracy[-1] for h in histories]}
+    if "val" in data:
+        best = [int(np.argmax(h.extra["val_accuracy"])) for h in histories]
+        summary = {
+            "test_accuracy": [h.test_accuracy[e] for h, e in zip(histories, best)],
+            "best_epoch": [e + 1 for e in best],
+        }
     return Result(
         name="",
         profile="",
         config=config,
         seeds=list(seeds),
         metrics={"histories": [h.to_dict() for h in histories]},
-        summary={"test_accuracy": final},
+        summary=summary,
     )
