@@ -218,8 +218,10 @@ def load(
         return _cached(name, files, cache)
     what = "the MNIST IDX files" if name == "mnist" else f"{_CIFAR_FOLDER}/"
     tried = [f"{what} in {src}: not found"]
+    why = "download=False"  # the reason a download was not tried, for the message
     if download is None:
         download = os.environ.get("NORMLAB_DOWNLOAD", "1").strip().lower() not in _OFF
+        why = f"$NORMLAB_DOWNLOAD={os.environ.get('NORMLAB_DOWNLOAD')}"
     if download:
         try:
             _download_into(name, folder, mirrors=mirrors, progress=progress)
@@ -230,11 +232,6 @@ def load(
         except (DownloadError, OSError, tarfile.TarError) as e:
             tried.append(f"download: {e}")
     else:
-        why = (
-            "download=False"
-            if os.environ.get("NORMLAB_DOWNLOAD") is None
-            else (f"$NORMLAB_DOWNLOAD={os.environ['NORMLAB_DOWNLOAD']}")
-        )
         tried.append(f"no download ({why})")
     dataset, why = _from_tfds(name)
     if dataset is not None:

@@ -25,15 +25,23 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _isolated_cache(tmp_path_factory):
-    """Tests never read a result or data cache left by earlier runs."""
-    old = os.environ.get("NORMLAB_CACHE_DIR")
+def _isolated_environment(tmp_path_factory):
+    """Tests never read a cache left by earlier runs, and never download.
+
+    ``NORMLAB_DOWNLOAD=0`` for the whole session: a test that lost its data
+    fails at once instead of reaching for the network; the download tests
+    re-enable it against their server on 127.0.0.1.
+    """
+    names = ("NORMLAB_CACHE_DIR", "NORMLAB_DOWNLOAD")
+    old = {k: os.environ.get(k) for k in names}
     os.environ["NORMLAB_CACHE_DIR"] = str(tmp_path_factory.mktemp("normlab-cache"))
+    os.environ["NORMLAB_DOWNLOAD"] = "0"
     yield
-    if old is None:
-        os.environ.pop("NORMLAB_CACHE_DIR", None)
-    else:
-        os.environ["NORMLAB_CACHE_DIR"] = old
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture
