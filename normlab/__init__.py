@@ -23,7 +23,7 @@ from normlab.data import Dataset, load, prepare
 from normlab.experiments import run_experiment
 from normlab.init import data_dependent_init
 from normlab.initializers import lecun_normal_untruncated, looks_linear
-from normlab.models import MLP, ConvPoolCNNC, LooksLinearMLP, ResidualMLP, ResNet
+from normlab.models import MLP, ConvNet, ConvPoolCNNC, LooksLinearMLP, ResidualMLP, ResNet
 from normlab.nn import AlphaDropout, MeanOnlyBatchNorm, ResidualBlock, WeightNorm
 from normlab.results import Result
 from normlab.train import DivergenceError, History, evaluate, fit, fit_seeds
@@ -32,6 +32,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AlphaDropout",
+    "ConvNet",
     "ConvPoolCNNC",
     "Dataset",
     "DivergenceError",
