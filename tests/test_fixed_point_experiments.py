@@ -158,3 +158,17 @@ def test_fixed_point_gradients_grow_by_chi_per_layer():
     assert r.summary["(0, 1)"]["chi"] == pytest.approx(1.0716, abs=1e-4)
     text, verdict = normlab.experiments.get("fixed_point_gradients").CLAIMS[0].judge(r)
     assert verdict == "not reproduced" and "(0, 4): x1.2" in text
+    # the seed's question: growth follows chi and rises with the variance
+    assert normlab.experiments.get("fixed_point_gradients").CLAIMS[1].judge(r)[1] == "reproduced"
+
+
+def test_chi_separation_rule_needs_growth_to_rise_with_the_variance():
+    from normlab.experiments.fixed_point_gradients import CLAIMS
+    from normlab.results import Result
+
+    def judged(rates):
+        summary = {f"(0, {v:g})": {"chi": c, "growth_per_layer": c} for v, c in rates}
+        return CLAIMS[1].judge(Result("d", "small", {"depth": 4}, [0], {}, summary))[1]
+
+    assert judged([(4.0, 1.2), (0.25, 1.02), (1.0, 1.07)]) == "reproduced"  # any order
+    assert judged([(0.25, 1.07), (1.0, 1.02)]) == "partly"  # matches chi but does not rise

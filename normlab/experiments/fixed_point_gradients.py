@@ -142,11 +142,28 @@ def _no_explosion(r: Result):
     return "squared gradient at the input / at the output: " + "; ".join(parts), status(verdicts)
 
 
+def _chi_separates(r: Result):
+    # labels are "(mean, var)": order the targets by their variance
+    by_var = sorted(r.summary.items(), key=lambda kv: float(kv[0].strip("()").split(",")[1]))
+    rates = [s["growth_per_layer"] for _, s in by_var]
+    matches = [abs(s["growth_per_layer"] / s["chi"] - 1) < 0.02 for _, s in by_var]
+    rising = all(a < b for a, b in zip(rates, rates[1:]))
+    text = ", ".join(f"{k}: x{s['growth_per_layer']:.3f} (chi {s['chi']:.3f})" for k, s in by_var)
+    return f"squared-gradient growth per layer: {text}", status([all(matches), rising])
+
+
 CLAIMS = [
     Claim(
         "Why mean 0 and variance 1?",
         "SNNs: vanishing and exploding gradients are impossible",
         "stated (abstract); no per-layer figure given",
         _no_explosion,
+    ),
+    Claim(
+        "Why mean 0 and variance 1?",
+        "The seed's second question: the backward pass separates (0, 4) from (0, 1): the "
+        "squared gradient grows by chi per layer, more at larger variance",
+        "the seed's question, no paper number; chi = E[selu'(z)^2] at each fixed point",
+        _chi_separates,
     ),
 ]
