@@ -121,13 +121,14 @@ def test_shattered_gradients_experiment_smoke():
             "depths_feedforward": [1],
             "depths_resnet": [2],
             "betas": [0.5],
+            "depths_resnet_no_bn": [2],
             "max_lag": 4,
             "coactivation_depth": 2,
             "coactivation_lags": [0, 1, 16],
         },
     )
     fams = r.metrics["families"]
-    assert list(fams) == ["feedforward + BN", "resnet + BN, beta=0.5"]
+    assert list(fams) == ["feedforward + BN", "resnet + BN, beta=0.5", "resnet, no BN"]
     assert np.asarray(fams["feedforward + BN"]["acf"]).shape == (1, 5)
     panels = [p["name"] for p in r.metrics["gradients"]]
     assert panels == ["1-layer feedforward", "brown noise", "white noise"]
@@ -135,6 +136,7 @@ def test_shattered_gradients_experiment_smoke():
         shattered_gradients.figure,
         shattered_gradients.gradient_autocorrelation,
         shattered_gradients.correlation_vs_depth,
+        shattered_gradients.correlation_vs_lag_and_depth,
         shattered_gradients.coactivation_vs_distance,
     ):
         assert plot(r).axes
