@@ -54,6 +54,7 @@ BOOK_ORDER = (
     "selu_vs_bn",
     "alpha_dropout_moments",
     "alpha_dropout",
+    "dropout_regularization",
     "fixed_point_map",
     "fixed_point_depth",
     "fixed_point_training",

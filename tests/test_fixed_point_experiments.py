@@ -134,15 +134,15 @@ def test_training_experiments_smoke(with_data):
         use_cache=False,
         overrides={
             "tasks": ["cifar10"],
-            "variants": ["selu_alpha"],
-            "cifar10_channels": [2],
-            "cifar10_hidden": 8,
+            "cifar10_variants": ["selu_none"],
+            "cifar10_convs": [[5, 2, True], [3, 2, False]],
+            "cifar10_hidden": [8],
             "cifar10_epochs": 1,
             "num_train": 256,
             "num_test": 128,
         },
     )
-    assert np.isfinite(r.metrics["cifar10"]["selu_alpha"][0]["train_loss"]).all()
+    assert np.isfinite(r.metrics["cifar10"]["selu_none"][0]["train_loss"]).all()
 
 
 def test_fixed_point_gradients_grow_by_chi_per_layer():

@@ -167,10 +167,42 @@ def test_looks_linear_rule_reports_a_diverged_seed_with_its_epoch():
 def test_alpha_dropout_tutorial_rule_needs_selu_above_relu_on_each_task():
     judge = _claim("alpha_dropout").judge
     win = {"selu_alpha": [0.92], "relu_standard": [0.90]}
-    lose = {"selu_alpha": [0.60], "relu_standard": [0.63]}
-    assert judge(_r({"mnist": win, "cifar10": win}))[1] == "reproduced"
+    lose = {"selu_none": [0.60], "relu_none": [0.63]}
+    cnn_win = {"selu_none": [0.68], "relu_none": [0.63]}
+    assert judge(_r({"mnist": win, "cifar10": cnn_win}))[1] == "reproduced"
     assert judge(_r({"mnist": win, "cifar10": lose}))[1] == "partly"
-    assert judge(_r({"mnist": lose, "cifar10": lose}))[1] == "not reproduced"
+    assert (
+        judge(_r({"mnist": {"selu_alpha": [0.5], "relu_standard": [0.6]}, "cifar10": lose}))[1]
+        == "not reproduced"
+    )
+
+
+def test_dropout_regularization_rule_compares_within_two_standard_errors():
+    judge = _claim("dropout_regularization").judge
+    cfg = {"rates": [0.05, 0.2]}
+
+    def result(alpha05, std05, alpha2, std2, none):
+        return Result(
+            "dropout_regularization",
+            "small",
+            cfg,
+            [0, 1, 2],
+            {},
+            {
+                "alpha@0.05": alpha05,
+                "standard@0.05": std05,
+                "alpha@0.2": alpha2,
+                "standard@0.2": std2,
+                "none": none,
+            },
+        )
+
+    tied = [0.90, 0.91, 0.92]
+    ours, verdict = judge(result(tied, tied, tied, tied, tied))
+    assert verdict == "reproduced" and "rate 0.2: alpha 91.00 vs standard 91.00 %" in ours
+    low = [0.80, 0.81, 0.82]  # 10 points below, s.e. 0.6 points: far outside 2 s.e.
+    assert judge(result(tied, tied, low, tied, tied))[1] == "partly"
+    assert judge(result(low, tied, low, tied, tied))[1] == "not reproduced"
 
 
 def test_alpha_dropout_moments_rule_bounds_the_deepest_layer():

@@ -55,6 +55,7 @@ _REGISTRY = {
     "shattered_gradients": "shattered_gradients",  # 75 s
     "snn_depth": "snn_depth",  # 73 s
     "alpha_dropout": "alpha_dropout",  # 72 s
+    "dropout_regularization": "dropout_regularization",
     "looks_linear": "looks_linear",  # 70 s
     "fixed_point_training": "fixed_point_training",  # 43 s
     "elu_mnist": "elu_mnist",  # 24 s
