@@ -252,9 +252,36 @@ def _list() -> int:
     return 0
 
 
+def _missing_data(args) -> str | None:
+    """The error of a dataset the run needs and cannot get, found before JAX is imported.
+
+    Skipped when ``--set`` may change the datasets, and when the result cache
+    holds any run of this experiment and profile (a cache hit needs no data).
+    """
+    from normlab import data, experiments, results
+
+    if args.name not in experiments.names() or any(
+        p.split("=", 1)[0].strip() in ("dataset", "datasets", "task", "tasks") for p in args.set
+    ):
+        return None
+    folder = results.cache_path(args.name, args.profile, {}, []).parent
+    if not args.no_cache and any(folder.glob(f"{args.name}-{args.profile}-*.json")):
+        return None
+    try:
+        for name in experiments.datasets(args.name, args.profile):
+            data.ensure(name)
+    except (data.DataNotFoundError, data.CorruptDataError) as e:
+        return str(e)
+    return None
+
+
 def _run(args) -> int:
     if not _use_data_dir(args.data_dir):
         return 2
+    missing = _missing_data(args)
+    if missing is not None:
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
     from normlab import data, experiments, results, train
 
     try:

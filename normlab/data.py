@@ -257,6 +257,29 @@ def load(
     )
 
 
+def ensure(name: str, *, data_dir: str | os.PathLike | None = None, **load_kw) -> None:
+    """Make sure ``name`` can be loaded: its files are found, else fetched as :func:`load` does.
+
+    Cheap when the canonical files are already in the folder (nothing is
+    decoded); otherwise it is :func:`load`, with its download and its errors.
+    The command line calls it before it imports JAX, so that a missing dataset
+    is reported within a second.
+
+    Raises:
+        ValueError, DataNotFoundError, CorruptDataError: as :func:`load`.
+
+    Example:
+        >>> ensure("svhn")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown dataset name='svhn'; allowed: mnist, cifar10
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset name={name!r}; allowed: {', '.join(DATASETS)}")
+    if _find_files(name, _folder(data_dir)[0]) is None:
+        load(name, data_dir=data_dir, **load_kw)
+
+
 _OFF = ("0", "false", "no", "off")
 _MIRROR_ENV = {"mnist": "NORMLAB_MNIST_MIRRORS", "cifar10": "NORMLAB_CIFAR10_MIRRORS"}
 

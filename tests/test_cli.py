@@ -94,3 +94,51 @@ def test_reproduce_runs_experiments_in_parallel_processes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "fixed_point_map: stopped at the 0.5 s budget" in out
     assert "snn_moment_map: not started, the 0.5 s budget is spent" in out
+
+
+def test_missing_dataset_is_reported_before_jax_is_imported(tmp_path):
+    """Offline with no data: the error names the folder searched and comes before any JAX import."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from normlab.__main__ import main\n"
+        "rc = main(['run', 'mlp_mnist', '--out', sys.argv[1]])\n"
+        "print('rc', rc, 'jax imported:', 'jax' in sys.modules)\n"
+    )
+    env = {
+        **os.environ,
+        "NORMLAB_DATA_DIR": str(tmp_path / "nothing-here"),
+        "NORMLAB_CACHE_DIR": str(tmp_path / "cache"),
+        "NORMLAB_DOWNLOAD": "0",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "rc 1 jax imported: False" in out.stdout, out.stderr
+    assert f"$NORMLAB_DATA_DIR={tmp_path / 'nothing-here'}: not found" in out.stderr
+    assert "--data-dir" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_experiment_datasets_are_those_its_configs_read():
+    from normlab import experiments
+
+    def read(cfg):
+        used = []
+        for key in ("dataset", "datasets", "task", "tasks"):
+            value = cfg.get(key, [])
+            used += [value] if isinstance(value, str) else list(value)
+        return {d for d in used if d in ("mnist", "cifar10")}
+
+    for name in experiments.names():
+        for profile in experiments.PROFILES:
+            cfg = experiments.get(name).get_config(profile)
+            assert set(experiments.datasets(name, profile)) == read(cfg), (name, profile)
+    with pytest.raises(ValueError, match="unknown experiment name='nope'"):
+        experiments.datasets("nope", "small")

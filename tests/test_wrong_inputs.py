@@ -322,7 +322,46 @@ LIB = [
         "timeout=0",
     ),
     ("train_val_split num_val", lambda: data.train_val_split(X, Y, 32), ValueError, "num_val=32"),
+    ("ensure unknown name", lambda: data.ensure("svhn"), ValueError, "name='svhn'"),
+    # experiments
+    (
+        "datasets unknown experiment",
+        lambda: _experiments().datasets("nope", "small"),
+        ValueError,
+        "unknown experiment name='nope'",
+    ),
+    (
+        "datasets unknown profile",
+        lambda: _experiments().datasets("mlp_mnist", "huge"),
+        ValueError,
+        "profile='huge'",
+    ),
+    (
+        "dropout_regularization rate 1",
+        lambda: _experiments().get("dropout_regularization").variants({"rates": [1.0]}),
+        ValueError,
+        "rates: 1.0 is outside (0, 1)",
+    ),
+    (
+        "dropout_regularization rate 0",
+        lambda: _experiments().get("dropout_regularization").variants({"rates": [0.0]}),
+        ValueError,
+        "rates: 0.0 is outside (0, 1)",
+    ),
+    (
+        "alpha_dropout unknown dropout",
+        lambda: _experiments().get("alpha_dropout")._variant("selu_gauss"),
+        ValueError,
+        "dropout 'gauss' not in",
+    ),
 ]
+
+
+def _experiments():
+    from normlab import experiments
+
+    return experiments
+
 
 PREPARE = [
     ("prepare num_train 0", dict(num_train=0), ValueError, "num_train=0 must be >= 1"),  # silent
@@ -386,6 +425,12 @@ CLI = [
     ("show list", ["show", "{tmp}/list.json"], 1, "not a normlab result"),  # traceback
     ("show other", ["show", "{tmp}/other.json"], 1, "not a normlab result"),  # traceback
     ("--data-dir missing", [*RUN, "--data-dir", "{tmp}/absent"], 2, "is not a folder"),
+    (
+        "run without data",
+        ["run", "elu_mnist", "--data-dir", "{tmp}", "--no-cache"],
+        1,
+        "could not load 'mnist'",
+    ),
 ]
 
 

@@ -34,6 +34,7 @@ from normlab.results import Result
 __all__ = [
     "PROFILES",
     "committed",
+    "datasets",
     "default_profile",
     "figure",
     "get",
@@ -70,6 +71,23 @@ _REGISTRY = {
     "signal_propagation": "signal_propagation",
 }
 
+# The datasets each experiment's profiles read, known without importing it (and JAX), so that
+# the command line reports a missing dataset at once; tests check it against the configs.
+_MNIST, _CIFAR, _BOTH = ("mnist",), ("cifar10",), ("mnist", "cifar10")
+_DATASETS = {
+    "weight_norm_cifar": _CIFAR,
+    "snn_depth": _BOTH,
+    "alpha_dropout": _BOTH,
+    "dropout_regularization": _MNIST,
+    "looks_linear": {"small": _MNIST, "full": _CIFAR},
+    "fixed_point_training": _BOTH,
+    "elu_mnist": _MNIST,
+    "selu_vs_bn": _BOTH,
+    "mlp_mnist": _MNIST,
+    "snn_moments_depth": _MNIST,
+    "signal_propagation": _MNIST,
+}
+
 
 def default_profile() -> str:
     """``$NORMLAB_PROFILE`` if set, else ``"full"`` on a GPU and ``"small"`` otherwise.
@@ -97,6 +115,21 @@ def names() -> list[str]:
 def longest_first() -> list[str]:
     """The experiment names, longest small-profile run first (as measured in CI)."""
     return list(_REGISTRY)
+
+
+def datasets(name: str, profile: str) -> tuple[str, ...]:
+    """The datasets that experiment ``name`` reads in ``profile``, without importing it.
+
+    Example:
+        >>> datasets("looks_linear", "full"), datasets("fixed_point_map", "small")
+        (('cifar10',), ())
+    """
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown experiment name={name!r}; allowed: {', '.join(names())}")
+    if profile not in PROFILES:
+        raise ValueError(f"profile={profile!r} must be one of {PROFILES}")
+    used = _DATASETS.get(name, ())
+    return used[profile] if isinstance(used, dict) else used
 
 
 def get(name: str) -> ModuleType:
