@@ -164,6 +164,13 @@ def missing(result: Result) -> list[str]:
     return ["spectral_radius"] if old or not metrics else []
 
 
+def interactive(result) -> str:
+    """The map as a page to play with (HTML and JavaScript, no kernel): ``_fixed_point_widget``."""
+    from normlab.experiments._fixed_point_widget import html
+
+    return html(result)
+
+
 def figure(result):
     """Heat maps over target (mean, variance): alpha, spectral radius of g's Jacobian, basin.
 
