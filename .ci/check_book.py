@@ -270,7 +270,7 @@ def width_problems(facts: dict) -> list[str]:
     ]
 
 
-COMMITTED_CALL = re.compile(r"""experiments\.committed\(\s*["']([a-z0-9_]+)["']""")
+COMMITTED_CALL = re.compile(r"""(?:experiments\.committed|\blead)\(\s*["']([a-z0-9_]+)["']""")
 
 
 def outdated_problems(facts: dict, source: Path | None, outdated: set[str]) -> list[str]:

@@ -255,14 +255,12 @@ def _list() -> int:
 def _missing_data(args) -> str | None:
     """The error of a dataset the run needs and cannot get, found before JAX is imported.
 
-    Skipped when ``--set`` may change the datasets, and when the result cache
-    holds any run of this experiment and profile (a cache hit needs no data).
+    Skipped when the result cache holds any run of this experiment and profile
+    (a cache hit needs no data).
     """
     from normlab import data, experiments, results
 
-    if args.name not in experiments.names() or any(
-        p.split("=", 1)[0].strip() in ("dataset", "datasets", "task", "tasks") for p in args.set
-    ):
+    if args.name not in experiments.names():
         return None
     folder = results.cache_path(args.name, args.profile, {}, []).parent
     if not args.no_cache and any(folder.glob(f"{args.name}-{args.profile}-*.json")):
@@ -278,7 +276,12 @@ def _missing_data(args) -> str | None:
 def _run(args) -> int:
     if not _use_data_dir(args.data_dir):
         return 2
-    missing = _missing_data(args)
+    if args.seeds is not None and len(set(args.seeds)) != len(args.seeds):
+        print(f"error: --seeds {args.seeds}: each seed at most once", file=sys.stderr)
+        return 1
+    # --set values are checked against the config first (that imports the experiment, and
+    # JAX); without them a missing dataset is reported before anything heavy loads
+    missing = None if args.set else _missing_data(args)
     if missing is not None:
         print(f"error: {missing}", file=sys.stderr)
         return 1
@@ -291,9 +294,6 @@ def _run(args) -> int:
         _check_overrides(args.name, overrides, config)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 1
-    if args.seeds is not None and len(set(args.seeds)) != len(args.seeds):
-        print(f"error: --seeds {args.seeds}: each seed at most once", file=sys.stderr)
         return 1
     run_config = {**config, **overrides}
     profile_seeds = run_config.pop("seeds")

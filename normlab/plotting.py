@@ -68,6 +68,26 @@ def glue(name: str, value, *, display: bool = False):
     return value
 
 
+def lead(name: str, profile: str):
+    """:func:`normlab.experiments.lead` for a chapter: return the Result, show its mark.
+
+    The committed full-profile Result when it is current, else this build's
+    run; the outdated mark of a committed Result it could not use is shown
+    (as Markdown in a notebook, printed elsewhere).
+    """
+    from normlab import experiments
+
+    result, note = experiments.lead(name, profile)
+    if note:
+        try:
+            from IPython.display import Markdown, display
+        except ImportError:
+            print(note)
+        else:
+            display(Markdown(note))
+    return result
+
+
 # --- chapter "From ELU to SELU" --------------------------------------------------------------
 
 

@@ -80,7 +80,7 @@ def test_unknown_dropout_in_a_variant_is_an_error():
         alpha_dropout._variant("selu_gauss")
 
 
-def test_dropout_regularization_trains_every_variant_and_records_the_fit():
+def test_dropout_regularization_trains_every_variant_and_records_the_fit(with_data):
     import normlab
     from normlab.experiments import dropout_regularization
 

@@ -291,3 +291,10 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
     assert "book/b: shows the outdated committed Result of mlp_mnist without its mark" in text
     assert len(problems) == 9, out  # the nine above, each said once
     assert not any(p.startswith("book/a:") for p in problems), out
+
+
+def test_outdated_problems_see_the_results_a_chapter_leads_with(tmp_path):
+    src = tmp_path / "ch.md"
+    src.write_text('r = plotting.lead("elu_mnist", profile)\n')
+    (problem,) = cb.outdated_problems(facts(article_text="a figure"), src, {"elu_mnist"})
+    assert "elu_mnist" in problem

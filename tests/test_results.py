@@ -93,3 +93,19 @@ def test_outdated_lists_the_changed_fields_and_marks_the_label(tmp_path):
     loaded = experiments.committed("mlp_mnist", folder=tmp_path)
     assert loaded.outdated == ["epochs"] and "OUTDATED" in loaded.label
     assert "outdated" not in results.Result.to_json(loaded)  # a load-time mark, never saved
+
+
+def test_lead_takes_a_current_committed_run_else_this_builds_run_with_the_mark(tmp_path):
+    config = experiments.get("fixed_point_map").get_config("full")
+    seeds = config.pop("seeds")
+    current = Result("fixed_point_map", "full", dict(config), seeds, {"means": []}, {})
+    current.metrics = {"normalized_weights": {"spectral_radius": []}}
+    results.save(current, tmp_path / "fixed_point_map-full.json")
+    led, note = experiments.lead("fixed_point_map", "small", folder=tmp_path)
+    assert led.profile == "full" and note == ""
+    old = Result("fixed_point_map", "full", {**config, "iterations": 1}, seeds, current.metrics)
+    results.save(old, tmp_path / "fixed_point_map-full.json")
+    led, note = experiments.lead("fixed_point_map", "small", folder=tmp_path)
+    assert led.profile == "small" and "fixed_point_map: OUTDATED" in note and "iterations" in note
+    # nothing committed: this build's run, and no mark
+    assert experiments.lead("fixed_point_map", "small", folder=tmp_path / "none")[1] == ""

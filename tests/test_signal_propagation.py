@@ -7,13 +7,15 @@ from normlab import experiments
 
 
 @pytest.fixture(scope="module")
-def result():
-    return experiments.run_experiment(
-        "signal_propagation",
-        seeds=[0, 1],
-        overrides={"depth": 12, "width": 512, "num_inputs": 400},
-        use_cache=False,
-    )
+def result(data_dir):
+    with pytest.MonkeyPatch.context() as mp:  # real MNIST inputs (skipped without them)
+        mp.setenv("NORMLAB_DATA_DIR", str(data_dir))
+        return experiments.run_experiment(
+            "signal_propagation",
+            seeds=[0, 1],
+            overrides={"depth": 12, "width": 512, "num_inputs": 400},
+            use_cache=False,
+        )
 
 
 def test_relu_at_the_lecun_scale_halves_the_second_moment_per_layer(result):

@@ -38,6 +38,7 @@ __all__ = [
     "default_profile",
     "figure",
     "get",
+    "lead",
     "longest_first",
     "names",
     "outdated",
@@ -259,9 +260,28 @@ def outdated_note(result: Result) -> str:
     return (
         f"**{result.name}: OUTDATED**: the committed {result.profile}-profile run "
         f"({result.hardware}) predates changes to its config "
-        f"({', '.join(result.outdated)}); it is shown, not judged. Rerun it on a GPU: "
+        f"({', '.join(result.outdated)}); it is not judged. Rerun it on a GPU: "
         f"`python -m normlab reproduce --profile {result.profile} --only {result.name}`."
     )
+
+
+def lead(name: str, profile: str, *, folder: str | os.PathLike | None = None) -> tuple[Result, str]:
+    """The Result a chapter leads with, and the mark (Markdown) to show beside it.
+
+    The committed full-profile Result when it is current; else this build's
+    run at ``profile`` (:func:`run_experiment`, cached), with the
+    :func:`outdated_note` of the committed Result it could not use (``""``
+    when there is none). A build at ``profile="full"`` leads with its own run.
+
+    Example:
+        >>> r, note = lead("fixed_point_map", "small", folder="no/such/folder")
+        >>> r.profile, note
+        ('small', '')
+    """
+    full = committed(name, folder=folder) if profile != "full" else None
+    if full is not None and not full.outdated:
+        return full, ""
+    return run_experiment(name, profile=profile), outdated_note(full) if full else ""
 
 
 def figure(result: Result):
