@@ -44,8 +44,10 @@ def learning_curves(result, *, title: str | None = None):
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
     seed_band(ax_loss, epochs, [h["train_loss"] for h in hs], log=True)
     ax_loss.set(xlabel="epoch", ylabel="training loss (cross-entropy)")
+    ax_loss.xaxis.get_major_locator().set_params(integer=True)
     seed_band(ax_acc, epochs, [100 * np.asarray(h["test_accuracy"]) for h in hs])
     ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)")
+    ax_acc.xaxis.get_major_locator().set_params(integer=True)
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
     fig.suptitle(f"{title or result.name}: {result.label}", fontsize=10)

@@ -276,6 +276,7 @@ def figure(result, *, reference: dict | None = None):
                 va="bottom",
             )
         ax.set(title=task, xlabel="epoch", ylabel="test accuracy (%)")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.suptitle(result.label, fontsize=10)

@@ -146,6 +146,7 @@ def figure(result: Result):
         hs = result.metrics[variant]
         seed_band(bx, hs[0]["epoch"], [h["train_loss"] for h in hs], label=variant, log=True)
     bx.set(xlabel="epoch", ylabel="training loss (train mode)")
+    bx.xaxis.get_major_locator().set_params(integer=True)
     bx.set_title(f"fit: no dropout and rate {mid:g}", fontsize=10)
     bx.legend(fontsize=8)
     bx.grid(alpha=0.3)

@@ -127,7 +127,9 @@ def figure(result):
             seed_band(row[0], ep, [h["train_loss"] for h in hs], log=True, label=label)
             seed_band(row[1], ep, [100 * np.asarray(h["test_accuracy"]) for h in hs], label=label)
         row[0].set(title=f"{task}, depth {depth}", xlabel="epoch", ylabel="training loss")
+        row[0].xaxis.get_major_locator().set_params(integer=True)
         row[1].set(title=f"{task}, depth {depth}", xlabel="epoch", ylabel="test accuracy (%)")
+        row[1].xaxis.get_major_locator().set_params(integer=True)
         for ax in row:
             ax.grid(alpha=0.3)
     axes[0][1].legend(title="target (mean, var)", fontsize=8)

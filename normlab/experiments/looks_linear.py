@@ -164,6 +164,7 @@ def figure(result):
         )
     ax_d.set(xlabel="depth (hidden layers)", ylabel="final test accuracy (%)")
     ax_c.set(xlabel="epoch", ylabel="test accuracy (%)")
+    ax_c.xaxis.get_major_locator().set_params(integer=True)
     for ax in (ax_d, ax_c):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)

@@ -232,6 +232,7 @@ def figure(result):
             if net != "snn":
                 line.set_linestyle("--")
         ax.set(xlabel="epoch", ylabel="training-set cross-entropy", title=ds)
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7, ncol=2)
     fig.suptitle(f"SNN (solid) vs BatchNorm (dashed) MLPs: {result.label}", fontsize=10)

@@ -272,7 +272,9 @@ def figure(result):
             ax_te, epochs, [100 * (1 - np.asarray(h["test_accuracy"])) for h in hs], label=label
         )
     ax_tr.set(xlabel="epoch", ylabel="training error (%)")
+    ax_tr.xaxis.get_major_locator().set_params(integer=True)
     ax_te.set(xlabel="epoch", ylabel="test error (%)")
+    ax_te.xaxis.get_major_locator().set_params(integer=True)
     for ax in (ax_tr, ax_te):
         ax.grid(alpha=0.3)
     ax_tr.legend(fontsize=8)
