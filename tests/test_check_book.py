@@ -298,3 +298,14 @@ def test_outdated_problems_see_the_results_a_chapter_leads_with(tmp_path):
     src.write_text('r = plotting.lead("elu_mnist", profile)\n')
     (problem,) = cb.outdated_problems(facts(article_text="a figure"), src, {"elu_mnist"})
     assert "elu_mnist" in problem
+
+
+def test_wide_cells_and_tables_fail_wide_listings_are_only_listed():
+    cell = {"tag": "pre", "width": 900, "column": 752, "text": "x = 1", "kind": "cell"}
+    listing = {**cell, "kind": "listing", "text": "def f(): ..."}
+    table = {**cell, "tag": "table", "kind": "table"}
+    got = cb.width_problems(facts(too_wide=[cell, listing, table]))
+    assert len(got) == 2 and not any("def f()" in p for p in got)
+    assert cb.wide_listings(facts(too_wide=[cell, listing])) == [
+        "pre is wider than its column (900 px > 752 px): 'def f(): ...'"
+    ]
