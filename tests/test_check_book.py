@@ -289,7 +289,8 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
     assert "book/b: a Markdown table is shown as raw text: '| a | b |" in text
     assert "book/b: code listing does not parse as Python" in text
     assert "book/b: shows the outdated committed Result of mlp_mnist without its mark" in text
-    assert len(problems) == 9, out  # the nine above, each said once
+    assert "book/b: table is wider than its column (3000 px" in text
+    assert len(problems) == 10, out  # the ten above, each said once
     assert not any(p.startswith("book/a:") for p in problems), out
 
 
