@@ -28,6 +28,7 @@ ROLE = re.compile(r"\{glue:(?:text|md)\}`([^`:]+)(?::[^`]*)?`|```\{glue:md\}\s+(
 SOURCE_CALL = {
     "run_experiment": "live run, the build's profile",
     "committed": "committed full-profile Result",
+    "lead": "lead: the committed full run if current, else the build's run",
 }
 
 
@@ -102,18 +103,34 @@ def trace(notebook: dict) -> dict[str, dict]:
     return out
 
 
+def _executed(build: Path, md: Path) -> dict | None:
+    """The executed notebook of ``md``, with every cell (the build's jupyter-cache keeps the
+    cells that ``remove-cell`` drops from ``jupyter_execute/``), or None."""
+    try:
+        from jupyter_cache import get_cache
+
+        cache = get_cache(str(build / ".jupyter_cache"))
+        record = cache.get_cached_project_nb(str(md))
+        if record is not None:
+            return json.loads(json.dumps(cache.get_cache_bundle(record.pk).nb))
+    except Exception:  # no cache, or the page was not executed through it
+        pass
+    path = build / "jupyter_execute" / "book" / f"{md.stem}.ipynb"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 def rows(build: Path) -> tuple[list[dict], list[str]]:
     """One row per glue role in the prose of every chapter; and the keys nobody glued."""
     table, missing = [], []
     for md in sorted((ROOT / "book").glob("*.md")):
-        nb_path = build / "jupyter_execute" / "book" / f"{md.stem}.ipynb"
         keys = [a or b for a, b in ROLE.findall(md.read_text(encoding="utf-8"))]
         if not keys:
             continue
-        if not nb_path.is_file():
-            missing += [f"{md.stem}: {k} (page not executed: no {nb_path})" for k in keys]
+        notebook = _executed(build, md)
+        if notebook is None:
+            missing += [f"{md.stem}: {k} (page not executed in {build})" for k in keys]
             continue
-        glued = trace(json.loads(nb_path.read_text(encoding="utf-8")))
+        glued = trace(notebook)
         for key in dict.fromkeys(keys):
             if key not in glued:
                 missing.append(f"{md.stem}: {key}")
