@@ -90,10 +90,36 @@ def lead(name: str, profile: str):
     return result
 
 
-# --- chapter "From ELU to SELU" --------------------------------------------------------------
+def run_yourself(names, profile: str) -> list:
+    """Run each experiment at ``profile`` and show its figure: a chapter's "Run it yourself".
 
+    Every chapter ends with this cell: the live runs behind its figures, at the
+    build's profile (the small one in the book's build, ``full`` on a GPU). Each
+    run goes through :func:`normlab.experiments.run_experiment` (and its result
+    cache); its label and wall time are printed above its figure.
 
-# --- chapter "Weight normalization" ----------------------------------------------------------
+    Example (trains; runs on a CPU in about a minute)::
+
+        from normlab import plotting
+        plotting.run_yourself(["mlp_mnist"], profile="small")
+
+    Returns:
+        The Results, in the order of ``names``.
+    """
+    import matplotlib.pyplot as plt
+
+    from normlab import experiments
+
+    if isinstance(names, str):
+        raise TypeError(f"names must be a list of experiment names, got the string {names!r}")
+    results = []
+    for name in names:
+        live = experiments.run_experiment(name, profile=profile)
+        print(f"{name}: {live.label}; wall time {live.wall_time_s:.0f} s")
+        experiments.figure(live)
+        plt.show()
+        results.append(live)
+    return results
 
 
 def preactivation_std_plot(stats: dict, *, title: str = ""):

@@ -109,3 +109,24 @@ def test_lead_takes_a_current_committed_run_else_this_builds_run_with_the_mark(t
     assert led.profile == "small" and "fixed_point_map: OUTDATED" in note and "iterations" in note
     # nothing committed: this build's run, and no mark
     assert experiments.lead("fixed_point_map", "small", folder=tmp_path / "none")[1] == ""
+
+
+def test_run_yourself_runs_each_experiment_in_order_and_shows_its_figure(monkeypatch, capsys):
+    from normlab import plotting
+
+    ran, drawn = [], []
+
+    def fake_run(name, profile):
+        ran.append((name, profile))
+        return Result(name, profile, {}, [0], {}, {}, wall_time_s=12.3)
+
+    monkeypatch.setattr(experiments, "run_experiment", fake_run)
+    monkeypatch.setattr(experiments, "figure", lambda r: drawn.append(r.name))
+    out = plotting.run_yourself(["snn_moment_map", "mlp_mnist"], profile="small")
+    assert [r.name for r in out] == ["snn_moment_map", "mlp_mnist"]
+    assert ran == [("snn_moment_map", "small"), ("mlp_mnist", "small")]
+    assert drawn == ["snn_moment_map", "mlp_mnist"]
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1].startswith("mlp_mnist: ") and printed[1].endswith("; wall time 12 s")
+    with pytest.raises(TypeError, match="names must be a list"):
+        plotting.run_yourself("mlp_mnist", profile="small")
