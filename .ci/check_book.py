@@ -16,9 +16,9 @@ server in Chromium (driven by Playwright) and fails when
 - a link to a local page, file or anchor does not resolve;
 - a quoted Python listing (a ``literalinclude`` or ``code-block`` of Python, not a
   notebook cell) does not parse as Python (a stale line range cuts it mid-statement);
-- a table, a notebook cell or a cell output wider than its column at 1280 px (the
-  reader would have to scroll sideways); quoted library listings wider than the
-  column are listed but do not fail yet (the library keeps 100-character lines);
+- a table, a notebook cell, a cell output or a quoted library listing (or an API
+  docstring example) wider than its column at 1280 px (the reader would have to
+  scroll sideways; the library's code is formatted to the column's 88 characters);
 - the page loads a committed full-profile Result whose config has changed since it
   ran (``normlab.experiments.outdated``; the page's source names it in
   ``experiments.committed("NAME")``) without showing its mark, the text
@@ -265,23 +265,13 @@ def listing_problems(facts: dict) -> list[str]:
     return problems
 
 
-def width_problems(facts: dict, *, kinds=("table", "cell")) -> list[str]:
-    """Tables, notebook cells and outputs wider than the page's column (``kinds``).
-
-    Quoted library listings and docstring examples (kind ``listing``) are kept to
-    the library's 100-character lines and are listed by :func:`wide_listings`
-    instead, until the library is formatted to the column (about 88 characters).
-    """
+def width_problems(facts: dict, *, kinds=("table", "cell", "listing")) -> list[str]:
+    """Tables, notebook cells and outputs, quoted listings wider than the column (``kinds``)."""
     return [
         f"{w['tag']} is wider than its column ({w['width']} px > {w['column']} px): {w['text']!r}"
         for w in facts.get("too_wide", [])
         if w.get("kind", "table" if w["tag"] == "table" else "cell") in kinds
     ]
-
-
-def wide_listings(facts: dict) -> list[str]:
-    """The quoted listings wider than the column (reported, not failing: see above)."""
-    return width_problems(facts, kinds=("listing",))
 
 
 COMMITTED_CALL = re.compile(r"""(?:experiments\.committed|\blead)\(\s*["']([a-z0-9_]+)["']""")
@@ -613,8 +603,6 @@ def _check_page(  # noqa: PLR0913
     problems += table_problems(facts)
     problems += listing_problems(facts)
     problems += width_problems(facts)
-    for w in wide_listings(facts):
-        print(f"     {docname}: listing too wide (reported, not failing): {w}")
     problems += outdated_problems(facts, source, outdated)
     problems += button_problems(
         facts,

@@ -13,7 +13,9 @@ import numpy as np
 RESULTS = Path(__file__).resolve().parents[1] / "book" / "results" / "benchmarks"
 
 
-def interleaved(variants: dict[str, Callable[[], int]], *, repeats: int = 5) -> dict[str, float]:
+def interleaved(
+    variants: dict[str, Callable[[], int]], *, repeats: int = 5
+) -> dict[str, float]:
     """Median steps/s of each variant; every call of a variant runs some steps and returns how many.
 
     Variants are run round-robin (A B C A B C ...) after one warm-up call each, so
@@ -58,7 +60,9 @@ def matmul_gflops(n: int = 4096, repeats: int = 3) -> dict[str, float]:
 def table(rows: list[dict], columns: list[str]) -> str:
     """A plain-text table of ``rows`` (dicts) with the given columns."""
     cells = [[_fmt(r.get(c, "")) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    widths = [
+        max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)
+    ]
     line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
     sep = "  ".join("-" * w for w in widths)
     body = ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]

@@ -28,7 +28,16 @@ def build(env, *, experiments_first: bool) -> float:
     start = time.perf_counter()
     if experiments_first:
         subprocess.run(
-            [sys.executable, "-m", "normlab", "reproduce", "--profile", "small", "--jobs", "2"]
+            [
+                sys.executable,
+                "-m",
+                "normlab",
+                "reproduce",
+                "--profile",
+                "small",
+                "--jobs",
+                "2",
+            ]
             + ["--quiet", "--out", tempfile.mkdtemp(prefix="normlab-small-")],
             cwd=ROOT,
             env=env,
@@ -48,9 +57,14 @@ def build(env, *, experiments_first: bool) -> float:
 def main():
     if not os.environ.get("NORMLAB_DATA_DIR"):
         sys.exit("set NORMLAB_DATA_DIR to the folder with the MNIST and CIFAR-10 files")
-    env = dict(os.environ, CI="true", NORMLAB_CACHE_DIR=tempfile.mkdtemp(prefix="normlab-"))
+    env = dict(
+        os.environ, CI="true", NORMLAB_CACHE_DIR=tempfile.mkdtemp(prefix="normlab-")
+    )
     subprocess.run(
-        ["jupyter-book", "clean", "--all", "."], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+        ["jupyter-book", "clean", "--all", "."],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     cold = build(env, experiments_first=True)
     cached = build(env, experiments_first=False)

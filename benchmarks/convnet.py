@@ -40,7 +40,11 @@ class PatchConv(nnx.Module):
 
     def __call__(self, x):
         patches = jax.lax.conv_general_dilated_patches(
-            x, (self.k, self.k), (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+            x,
+            (self.k, self.k),
+            (1, 1),
+            "SAME",
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
         )
         return patches @ self.kernel[...] + self.bias[...]
 
@@ -115,11 +119,15 @@ def torch_runner(torch, widths, norm, x, y, batch, steps):
     chans, layers = [3, *widths], []
     for a, b in zip(chans[:-1], chans[1:]):
         conv = nn.Conv2d(a, b, 3, padding=1, bias=norm != "batch")
-        layers += [nn.utils.parametrizations.weight_norm(conv) if norm == "weight" else conv]
+        layers += [
+            nn.utils.parametrizations.weight_norm(conv) if norm == "weight" else conv
+        ]
         if norm == "batch":
             layers.append(nn.BatchNorm2d(b))
         layers += [nn.ReLU(), nn.MaxPool2d(2)]
-    model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(widths[-1] * 16, 10)).to(device)
+    model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(widths[-1] * 16, 10)).to(
+        device
+    )
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2))).to(device)
     yt = torch.from_numpy(y).long().to(device)
@@ -139,10 +147,14 @@ def torch_runner(torch, widths, norm, x, y, batch, steps):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="tiny sizes, to check that it runs")
+    p.add_argument(
+        "--quick", action="store_true", help="tiny sizes, to check that it runs"
+    )
     p.add_argument("--repeats", type=int, default=3, help="timed rounds per variant")
     args = p.parse_args()
-    widths, batch, steps = ((8, 16, 32), 16, 3) if args.quick else ((32, 64, 128), 128, 20)
+    widths, batch, steps = (
+        ((8, 16, 32), 16, 3) if args.quick else ((32, 64, 128), 128, 20)
+    )
     rng = np.random.default_rng(0)
     x = rng.normal(size=(batch * steps, 32, 32, 3)).astype(np.float32)
     y = rng.integers(0, 10, len(x)).astype(np.int32)
@@ -177,12 +189,24 @@ def main():
             }
         )
     for conv in ("xla", "im2col", "normlab"):
-        b, w = rates[f"normlab batch norm, conv={conv}"], rates[f"normlab weight norm, conv={conv}"]
-        rows.append({"variant": f"normlab step time BN / WN, conv={conv}", "steps/s": w / b})
-    print(f"W3: ConvNet {widths}, batch {batch}, steps/s (median of interleaved rounds)")
+        b, w = (
+            rates[f"normlab batch norm, conv={conv}"],
+            rates[f"normlab weight norm, conv={conv}"],
+        )
+        rows.append(
+            {"variant": f"normlab step time BN / WN, conv={conv}", "steps/s": w / b}
+        )
+    print(
+        f"W3: ConvNet {widths}, batch {batch}, steps/s (median of interleaved rounds)"
+    )
     print(table(rows, ["variant", "steps/s", "conv GFLOP/s", "vs PyTorch (same norm)"]))
     if not args.quick:
-        print("wrote", save("convnet", {"rows": rows, "setup": {"widths": widths, "batch": batch}}))
+        print(
+            "wrote",
+            save(
+                "convnet", {"rows": rows, "setup": {"widths": widths, "batch": batch}}
+            ),
+        )
 
 
 if __name__ == "__main__":

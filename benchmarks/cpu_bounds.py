@@ -26,7 +26,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from _harness import interleaved, matmul_gflops, save, table, torch_device, torch_or_none
+from _harness import (
+    interleaved,
+    matmul_gflops,
+    save,
+    table,
+    torch_device,
+    torch_or_none,
+)
 from flax import nnx
 from mlp_throughput import mlp_flops, normlab_runner
 
@@ -36,7 +43,10 @@ from normlab.nn import conv_general_dilated
 
 def _weights(sizes, seeds, rng):
     return [
-        [rng.normal(size=(a, b)).astype(np.float32) / np.sqrt(a) for a, b in zip(sizes, sizes[1:])]
+        [
+            rng.normal(size=(a, b)).astype(np.float32) / np.sqrt(a)
+            for a, b in zip(sizes, sizes[1:])
+        ]
         for _ in range(seeds)
     ]
 
@@ -80,7 +90,9 @@ def mlp_rows(sizes, batch, seeds, calls, repeats):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(batch, sizes[0])).astype(np.float32)
     wss = _weights(sizes, seeds, rng)
-    model = MLP(sizes[0], sizes[-1], depth=len(sizes) - 2, width=sizes[1], rngs=nnx.Rngs(0))
+    model = MLP(
+        sizes[0], sizes[-1], depth=len(sizes) - 2, width=sizes[1], rngs=nnx.Rngs(0)
+    )
     xs = np.tile(x, (calls, 1))
     ys = np.zeros(len(xs), np.int32)
     variants = {
@@ -103,10 +115,15 @@ def mlp_rows(sizes, batch, seeds, calls, repeats):
 
         singles = [_xla_products(x, ws, calls) for ws in wss]
         variants[f"XLA, {seeds} nets vmapped"] = vmapped
-        variants[f"XLA, {seeds} nets one after another"] = lambda: sum(s() for s in singles)
+        variants[f"XLA, {seeds} nets one after another"] = lambda: sum(
+            s() for s in singles
+        )
     rates = interleaved(variants, repeats=repeats)
     flops = mlp_flops(sizes, batch)
-    return [{"variant": n, "net-steps/s": r, "GFLOP/s": r * flops / 1e9} for n, r in rates.items()]
+    return [
+        {"variant": n, "net-steps/s": r, "GFLOP/s": r * flops / 1e9}
+        for n, r in rates.items()
+    ]
 
 
 def _repeated(f, calls):
@@ -182,7 +199,9 @@ def conv_rows(batch, size, c_in, c_out, calls, repeats):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="tiny sizes, to check that it runs")
+    p.add_argument(
+        "--quick", action="store_true", help="tiny sizes, to check that it runs"
+    )
     p.add_argument("--repeats", type=int, default=5, help="timed rounds per variant")
     args = p.parse_args()
     q = args.quick
@@ -193,12 +212,16 @@ def main():
     print("\nW1 products only (8 x 512, batch 128)")
     print(table(out["w1"], ["variant", "net-steps/s", "GFLOP/s"]))
     w2 = ([784, 32, 32, 10], 16) if q else ([784] + [128] * 8 + [10], 64)
-    out["w2"] = mlp_rows(*w2, seeds=2 if q else 5, calls=5 if q else 100, repeats=args.repeats)
+    out["w2"] = mlp_rows(
+        *w2, seeds=2 if q else 5, calls=5 if q else 100, repeats=args.repeats
+    )
     print("\nW2 products only (8 x 128, batch 64)")
     print(table(out["w2"], ["variant", "net-steps/s", "GFLOP/s"]))
     conv = (8, 16, 8, 16) if q else (128, 16, 32, 64)  # the ConvNet's second layer
     out["w3"] = conv_rows(*conv, calls=2 if q else 5, repeats=args.repeats)
-    print(f"\nW3 one convolution, batch {conv[0]}, {conv[1]}x{conv[1]}, {conv[2]} -> {conv[3]}")
+    print(
+        f"\nW3 one convolution, batch {conv[0]}, {conv[1]}x{conv[1]}, {conv[2]} -> {conv[3]}"
+    )
     print(table(out["w3"], ["variant", "calls/s", "GFLOP/s", "vs PyTorch"]))
     if not q:
         print("wrote", save("cpu_bounds", out))

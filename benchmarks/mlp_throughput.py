@@ -42,7 +42,9 @@ def mlp_flops(sizes: list[int], batch: int) -> float:
 
 def _data(n, d, classes=10, seed=0):
     rng = np.random.default_rng(seed)
-    return rng.normal(size=(n, d)).astype(np.float32), rng.integers(0, classes, n).astype(np.int32)
+    return rng.normal(size=(n, d)).astype(np.float32), rng.integers(
+        0, classes, n
+    ).astype(np.int32)
 
 
 def normlab_runner(models, tx, x, y, batch, steps):
@@ -131,7 +133,9 @@ def w1(quick: bool, repeats: int) -> dict:
         "normlab (scan, data on device)": normlab_runner(
             [make(0)], optax.sgd(0.01), x, y, batch, steps
         ),
-        "naive Flax (nnx.jit step)": naive_flax_runner(make, x, y, batch, steps, 1, 0.01),
+        "naive Flax (nnx.jit step)": naive_flax_runner(
+            make, x, y, batch, steps, 1, 0.01
+        ),
     }
     torch = torch_or_none()
     if torch is not None:
@@ -164,18 +168,28 @@ def w1(quick: bool, repeats: int) -> dict:
         )
     if torch is None:
         rows.append(
-            {"variant": "PyTorch eager", "steps/s": "not installed (pip install 'normlab[bench]')"}
+            {
+                "variant": "PyTorch eager",
+                "steps/s": "not installed (pip install 'normlab[bench]')",
+            }
         )
     return {
         "rows": rows,
         "flops_per_step": flops,
         "matmul_gflops": peak,
-        "setup": {"depth": depth, "width": width, "batch": batch, "steps_per_call": steps},
+        "setup": {
+            "depth": depth,
+            "width": width,
+            "batch": batch,
+            "steps_per_call": steps,
+        },
     }
 
 
 def w2(quick: bool, repeats: int) -> dict:
-    depth, width, batch, steps, seeds = (2, 32, 16, 10, 2) if quick else (8, 128, 64, 200, 5)
+    depth, width, batch, steps, seeds = (
+        (2, 32, 16, 10, 2) if quick else (8, 128, 64, 200, 5)
+    )
     sizes = [784] + [width] * depth + [10]
     x, y = _data(steps * batch, 784)
 
@@ -189,7 +203,10 @@ def w2(quick: bool, repeats: int) -> dict:
             rngs=nnx.Rngs(s),
         )
 
-    singles = [normlab_runner([make(s)], optax.sgd(0.01), x, y, batch, steps) for s in range(seeds)]
+    singles = [
+        normlab_runner([make(s)], optax.sgd(0.01), x, y, batch, steps)
+        for s in range(seeds)
+    ]
 
     def sequential():
         return sum(run() for run in singles)
@@ -199,7 +216,9 @@ def w2(quick: bool, repeats: int) -> dict:
             [make(s) for s in range(seeds)], optax.sgd(0.01), x, y, batch, steps
         ),
         "normlab, seeds one after another": sequential,
-        "naive Flax, one after another": naive_flax_runner(make, x, y, batch, steps, seeds, 0.01),
+        "naive Flax, one after another": naive_flax_runner(
+            make, x, y, batch, steps, seeds, 0.01
+        ),
     }
     torch = torch_or_none()
     if torch is not None:
@@ -232,7 +251,9 @@ def w2(quick: bool, repeats: int) -> dict:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="tiny sizes, to check that it runs")
+    p.add_argument(
+        "--quick", action="store_true", help="tiny sizes, to check that it runs"
+    )
     p.add_argument("--repeats", type=int, default=5, help="timed rounds per variant")
     p.add_argument("--only", choices=["w1", "w2"], help="run one workload")
     args = p.parse_args()
@@ -241,15 +262,26 @@ def main():
         out["w1"] = w1(args.quick, args.repeats)
         print("W1: 8 x 512 SELU MLP, batch 128, steps/s (median of interleaved rounds)")
         print(
-            table(out["w1"]["rows"], ["variant", "steps/s", "GFLOP/s", "of limit", "vs PyTorch"]),
+            table(
+                out["w1"]["rows"],
+                ["variant", "steps/s", "GFLOP/s", "of limit", "vs PyTorch"],
+            ),
             "\n",
         )
     if args.only in (None, "w2"):
         out["w2"] = w2(args.quick, args.repeats)
         print("W2: 8 x 128 ELU MLP, batch 64, several seeds, seed-steps/s")
-        print(table(out["w2"]["rows"], ["variant", "seed-steps/s", "vs PyTorch", "vs naive Flax"]))
+        print(
+            table(
+                out["w2"]["rows"],
+                ["variant", "seed-steps/s", "vs PyTorch", "vs naive Flax"],
+            )
+        )
     if not args.quick:
-        print("wrote", save("mlp_throughput" + (f"_{args.only}" if args.only else ""), out))
+        print(
+            "wrote",
+            save("mlp_throughput" + (f"_{args.only}" if args.only else ""), out),
+        )
 
 
 if __name__ == "__main__":

@@ -60,7 +60,9 @@ def _models(net: str, args):
         shape = (args.batch_size, 32, 32, 3)
 
         def make(p):
-            return ConvPoolCNNC(10, width=args.width, parameterization=p, rngs=nnx.Rngs(0))
+            return ConvPoolCNNC(
+                10, width=args.width, parameterization=p, rngs=nnx.Rngs(0)
+            )
     else:
         shape = (args.batch_size, 784)
 
@@ -106,12 +108,16 @@ def measure(net: str, args) -> dict[str, float]:
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--width", type=float, default=1.0, help="ConvNet channel multiplier")
+    parser.add_argument(
+        "--width", type=float, default=1.0, help="ConvNet channel multiplier"
+    )
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--mlp-width", type=int, default=1024)
     parser.add_argument("--mlp-depth", type=int, default=3)
     parser.add_argument("--steps", type=int, default=20, help="steps per timed block")
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (median)")
+    parser.add_argument(
+        "--rounds", type=int, default=7, help="interleaved rounds (median)"
+    )
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     parser.add_argument(
@@ -124,7 +130,9 @@ def main(argv=None) -> dict:
         args.width, args.batch_size, args.mlp_width, args.mlp_depth = 0.05, 8, 32, 2
         args.steps, args.rounds, args.warmup = 2, 2, 1
     results = {
-        "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "config": {
+            k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+        },
         "environment": environment(),
         "seconds_per_step": {},
     }

@@ -33,7 +33,9 @@ from normlab.experiments import selu_vs_bn
 from normlab.results import environment
 
 
-def steps_per_second(net: str, arrays: dict, args: argparse.Namespace, seed: int) -> float:
+def steps_per_second(
+    net: str, arrays: dict, args: argparse.Namespace, seed: int
+) -> float:
     """One measurement: steps/s over ``args.epochs`` timed epochs after one compiling epoch."""
     x, y = (jnp.asarray(a) for a in arrays["train"])
     model = selu_vs_bn.make_net(
@@ -77,7 +79,10 @@ def measure(dataset: str, args: argparse.Namespace) -> dict:
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument(
-        "--datasets", nargs="+", default=["mnist", "cifar10"], choices=["mnist", "cifar10"]
+        "--datasets",
+        nargs="+",
+        default=["mnist", "cifar10"],
+        choices=["mnist", "cifar10"],
     )
     p.add_argument("--depth", type=int, default=8)
     p.add_argument("--width", type=int, default=512)
@@ -89,7 +94,9 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     out = {
         "environment": environment(),
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "config": {
+            k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+        },
         **{name: measure(name, args) for name in args.datasets},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }

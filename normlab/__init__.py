@@ -74,7 +74,14 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from normlab.experiments import run_experiment
     from normlab.init import data_dependent_init
     from normlab.initializers import lecun_normal_untruncated, looks_linear
-    from normlab.models import MLP, ConvNet, ConvPoolCNNC, LooksLinearMLP, ResidualMLP, ResNet
+    from normlab.models import (
+        MLP,
+        ConvNet,
+        ConvPoolCNNC,
+        LooksLinearMLP,
+        ResidualMLP,
+        ResNet,
+    )
     from normlab.nn import AlphaDropout, MeanOnlyBatchNorm, ResidualBlock, WeightNorm
     from normlab.results import Result
     from normlab.train import DivergenceError, History, evaluate, fit, fit_seeds

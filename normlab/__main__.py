@@ -90,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--data-dir", type=Path, help="as for `run`")
     rep.add_argument(
-        "--force", action="store_true", help="rerun experiments whose JSON already exists in --out"
+        "--force",
+        action="store_true",
+        help="rerun experiments whose JSON already exists in --out",
     )
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
     rep.add_argument(
@@ -131,7 +133,10 @@ def _show(path: Path) -> int:
     from normlab import results
 
     if not path.is_file():
-        print(f"error: {path}: no such file (pass a result JSON written by `run`)", file=sys.stderr)
+        print(
+            f"error: {path}: no such file (pass a result JSON written by `run`)",
+            file=sys.stderr,
+        )
         return 1
     try:
         result = results.load(path)
@@ -168,7 +173,9 @@ def _reproduce(args) -> int:
         if path.is_file() and not args.force:
             print(f"[{i}/{len(names)}] {name}: {path} exists, skipped (--force reruns)")
             continue
-        print(f"[{i}/{len(names)}] {name}: running the {args.profile} profile", flush=True)
+        print(
+            f"[{i}/{len(names)}] {name}: running the {args.profile} profile", flush=True
+        )
         try:
             result = experiments.run_experiment(
                 name, profile=args.profile, progress=False if args.quiet else None
@@ -180,7 +187,10 @@ def _reproduce(args) -> int:
         results.save(result, path)
         _print_summary(result)
     if failed:
-        print(f"error: {len(failed)} experiment(s) failed: {', '.join(failed)}", file=sys.stderr)
+        print(
+            f"error: {len(failed)} experiment(s) failed: {', '.join(failed)}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -208,7 +218,10 @@ def _reproduce_in_processes(args, names: list[str]) -> int:
             running[name] = (subprocess.Popen([*cmd, "--only", name]), time.monotonic())
         if time.monotonic() >= deadline:
             for name in pending:
-                print(f"{name}: not started, the {args.budget:g} s budget is spent", flush=True)
+                print(
+                    f"{name}: not started, the {args.budget:g} s budget is spent",
+                    flush=True,
+                )
             failed += pending
             pending = []
         for name, (proc, began) in list(running.items()):
@@ -220,14 +233,18 @@ def _reproduce_in_processes(args, names: list[str]) -> int:
                 continue
             else:
                 print(
-                    f"{name}: rc={proc.returncode} in {time.monotonic() - began:.0f} s", flush=True
+                    f"{name}: rc={proc.returncode} in {time.monotonic() - began:.0f} s",
+                    flush=True,
                 )
             del running[name]
             if proc.returncode:
                 failed.append(name)
         time.sleep(0.1)
     if failed:
-        print(f"error: {len(failed)} experiment(s) failed: {', '.join(failed)}", file=sys.stderr)
+        print(
+            f"error: {len(failed)} experiment(s) failed: {', '.join(failed)}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -309,7 +326,12 @@ def _run(args) -> int:
             use_cache=not args.no_cache,
             progress=False if args.quiet else None,
         )
-    except (ValueError, data.DataNotFoundError, data.CorruptDataError, train.DivergenceError) as e:
+    except (
+        ValueError,
+        data.DataNotFoundError,
+        data.CorruptDataError,
+        train.DivergenceError,
+    ) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     stem = args.out / _stem(args.name, args.profile, args.set, args.seeds)
@@ -319,7 +341,10 @@ def _run(args) -> int:
         experiments.figure(result).savefig(stem.with_suffix(".png"), dpi=120)
         written.append(stem.with_suffix(".png"))
     except ImportError as e:
-        print(f"note: no figure ({e}); pip install 'normlab[experiments]'", file=sys.stderr)
+        print(
+            f"note: no figure ({e}); pip install 'normlab[experiments]'",
+            file=sys.stderr,
+        )
     if hit:
         print(
             f"cached result from {cached} (created {result.created or 'earlier'}); not retrained, "
@@ -355,7 +380,11 @@ def _chance_check(result) -> int:
         acc = np.asarray(acc, dtype=float).ravel()
     except (TypeError, ValueError):
         return 0
-    classes = int(result.config.get("num_classes", 10)) if isinstance(result.config, dict) else 10
+    classes = (
+        int(result.config.get("num_classes", 10))
+        if isinstance(result.config, dict)
+        else 10
+    )
     chance = 1.0 / classes
     if acc.size and np.all(acc <= chance + 0.05):
         print(
@@ -398,7 +427,10 @@ def _check_overrides(name: str, overrides: dict, config: dict) -> None:
         if isinstance(default, bool):
             ok, want = isinstance(value, bool), "true or false"
         elif isinstance(default, int):
-            ok, want = isinstance(value, int) and not isinstance(value, bool), "an integer"
+            ok, want = (
+                isinstance(value, int) and not isinstance(value, bool),
+                "an integer",
+            )
         elif isinstance(default, float):
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
             want = "a number"
@@ -413,7 +445,11 @@ def _check_overrides(name: str, overrides: dict, config: dict) -> None:
                 f"--set {key}={_json_text(value)}: {key} must be {want} "
                 f"(the profile's value is {_json_text(default)})"
             )
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value != value:
+        if (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and value != value
+        ):
             raise ValueError(f"--set {key}: NaN is not a value")
 
 
@@ -435,7 +471,9 @@ def _print_summary(result, *, cached: bool = False) -> None:
             print(f"  {key}: {values}")
             continue
         if v.ndim == 1 and v.size > 1:
-            print(f"  {key}: {v.mean():.4f} (min {v.min():.4f}, max {v.max():.4f}, {v.size} seeds)")
+            print(
+                f"  {key}: {v.mean():.4f} (min {v.min():.4f}, max {v.max():.4f}, {v.size} seeds)"
+            )
         elif v.size == 1:
             print(f"  {key}: {v.item():.4f}")
         else:

@@ -68,7 +68,9 @@ def fetch(
         DownloadError: every mirror failed; says why for each URL.
     """
     if not urls:
-        raise DownloadError(f"no mirror to download {dest.name} from (the mirror list is empty)")
+        raise DownloadError(
+            f"no mirror to download {dest.name} from (the mirror list is empty)"
+        )
     if retries < 0:
         raise ValueError(f"retries={retries} must be >= 0")
     if not timeout > 0:
@@ -114,7 +116,9 @@ def _get(url: str, part: Path, timeout: float, progress: bool) -> str:
         raise _Unreachable(f"HTTP {e.code} {e.reason}") from e
     except urllib.error.URLError as e:
         reason = e.reason
-        if isinstance(reason, (socket.gaierror, ConnectionRefusedError, FileNotFoundError)):
+        if isinstance(
+            reason, (socket.gaierror, ConnectionRefusedError, FileNotFoundError)
+        ):
             raise _Unreachable(f"cannot connect ({reason})") from e
         raise reason if isinstance(reason, OSError) else OSError(str(reason)) from e
     digest = hashlib.sha256()
@@ -161,6 +165,10 @@ def _bar(enabled: bool, total: int | None, desc: str):
         return _NoBar()
     try:
         from tqdm.std import tqdm
-    except ImportError:  # tqdm comes with the `experiments` extra; the layers do not need it
+    except (
+        ImportError
+    ):  # tqdm comes with the `experiments` extra; the layers do not need it
         return _NoBar()
-    return tqdm(total=total, desc=f"downloading {desc}", unit="B", unit_scale=True, leave=False)
+    return tqdm(
+        total=total, desc=f"downloading {desc}", unit="B", unit_scale=True, leave=False
+    )

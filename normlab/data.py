@@ -158,8 +158,9 @@ class Dataset:
 
     Example:
         >>> import numpy as np
-        >>> ds = Dataset("toy", np.zeros((4, 2, 2, 1), np.uint8), np.arange(4, dtype=np.int32),
-        ...              np.zeros((2, 2, 2, 1), np.uint8), np.arange(2, dtype=np.int32))
+        >>> images = lambda n: np.zeros((n, 2, 2, 1), np.uint8)
+        >>> labels = lambda n: np.arange(n, dtype=np.int32)
+        >>> ds = Dataset("toy", images(4), labels(4), images(2), labels(2))
         >>> ds.num_classes, ds.image_shape
         (4, (2, 2, 1))
     """
@@ -211,7 +212,9 @@ def load(
         CorruptDataError: a file is truncated or malformed (it is named).
     """
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset name={name!r}; allowed: {', '.join(DATASETS)}")
+        raise ValueError(
+            f"unknown dataset name={name!r}; allowed: {', '.join(DATASETS)}"
+        )
     folder, src = _folder(data_dir)
     files = _find_files(name, folder)
     if files is not None:
@@ -275,7 +278,9 @@ def ensure(name: str, *, data_dir: str | os.PathLike | None = None, **load_kw) -
         ValueError: unknown dataset name='svhn'; allowed: mnist, cifar10
     """
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset name={name!r}; allowed: {', '.join(DATASETS)}")
+        raise ValueError(
+            f"unknown dataset name={name!r}; allowed: {', '.join(DATASETS)}"
+        )
     if _find_files(name, _folder(data_dir)[0]) is None:
         load(name, data_dir=data_dir, **load_kw)
 
@@ -318,7 +323,9 @@ def download(
             (each URL and why is in the message).
     """
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset name={name!r}; allowed: {', '.join(DATASETS)}")
+        raise ValueError(
+            f"unknown dataset name={name!r}; allowed: {', '.join(DATASETS)}"
+        )
     target = _folder(folder)[0]
     _download_into(
         name,
@@ -337,7 +344,9 @@ def _mirrors(name: str, mirrors: Sequence[str] | None) -> list[str]:
         env = os.environ.get(_MIRROR_ENV[name], "").strip()
         mirrors = re.split(r"[\s,]+", env) if env else MIRRORS[name]
     if isinstance(mirrors, str):
-        raise TypeError(f"mirrors={mirrors!r} must be a sequence of base URLs, not one string")
+        raise TypeError(
+            f"mirrors={mirrors!r} must be a sequence of base URLs, not one string"
+        )
     out = [m if m.endswith("/") else m + "/" for m in mirrors if m]
     if not out:
         raise ValueError(f"mirrors={list(mirrors)!r}: need at least one base URL")
@@ -364,7 +373,10 @@ def _download_into(name, folder: Path, *, mirrors=None, sha256=None, **kw) -> No
         with tarfile.open(tarball, "r:gz") as tar:
             members = [m for m in tar.getmembers() if m.isfile()]
             for m in members:
-                if Path(m.name).parts[:1] != (_CIFAR_FOLDER,) or ".." in Path(m.name).parts:
+                if (
+                    Path(m.name).parts[:1] != (_CIFAR_FOLDER,)
+                    or ".." in Path(m.name).parts
+                ):
                     raise tarfile.TarError(f"{tarball}: unexpected member {m.name!r}")
             safe = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
             tar.extractall(tmp, members=members, **safe)
@@ -385,12 +397,18 @@ def _folder(data_dir) -> tuple[Path, str]:
         raw, src = os.environ["NORMLAB_DATA_DIR"], "$NORMLAB_DATA_DIR"
     else:
         path = (_cache_dir() / "data").absolute()
-        return path, f"the download folder {path} (no data_dir, $NORMLAB_DATA_DIR not set)"
+        return (
+            path,
+            f"the download folder {path} (no data_dir, $NORMLAB_DATA_DIR not set)",
+        )
     path = Path(raw).expanduser()
     if path.is_absolute():
         return path, f"{src}={path}"
     absolute = path.absolute()
-    return absolute, f"{src}={raw!s} (resolved against the current directory: {absolute})"
+    return (
+        absolute,
+        f"{src}={raw!s} (resolved against the current directory: {absolute})",
+    )
 
 
 def standardize(
@@ -414,7 +432,9 @@ def standardize(
     axes = tuple(range(x.ndim - 1))
     mean = x.mean(axis=axes, dtype=np.float64) if mean is None else mean
     std = x.std(axis=axes, dtype=np.float64) if std is None else std
-    return ((x - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)).astype(np.float32)
+    return ((x - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)).astype(
+        np.float32
+    )
 
 
 def paper_scaling(images: np.ndarray) -> np.ndarray:
@@ -508,8 +528,14 @@ def prepare(
         ``{"train": (x, y), "test": (x, y)}`` and ``"val"`` when ``num_val > 0``;
         ``x`` is float32 NHWC, ``y`` int32.
     """
-    for arg, value in (("num_train", num_train), ("num_test", num_test), ("num_val", num_val)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+    for arg, value in (
+        ("num_train", num_train),
+        ("num_test", num_test),
+        ("num_val", num_val),
+    ):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int)
+        ):
             raise TypeError(f"{arg}={value!r} must be an int or None")
     if num_train is not None and num_train < 1:
         raise ValueError(f"num_train={num_train} must be >= 1 (or None for all)")
@@ -526,7 +552,9 @@ def prepare(
             raise ValueError(f"{arg}={value} exceeds the {have} examples {name!r} has")
     x, y = ds.train_images[:num_train], ds.train_labels[:num_train]
     if num_val and num_val >= len(y):
-        raise ValueError(f"num_val={num_val} must be < the {len(y)} kept training examples")
+        raise ValueError(
+            f"num_val={num_val} must be < the {len(y)} kept training examples"
+        )
     out = {}
     if num_val:
         (x, y), (xv, yv) = train_val_split(x, y, num_val)
@@ -537,7 +565,10 @@ def prepare(
     out["train"] = (standardize(x, mean, std), y)
     if num_val:
         out["val"] = (standardize(xv, mean, std), yv)
-    out["test"] = (standardize(ds.test_images[:num_test], mean, std), ds.test_labels[:num_test])
+    out["test"] = (
+        standardize(ds.test_images[:num_test], mean, std),
+        ds.test_labels[:num_test],
+    )
     return out
 
 
@@ -571,7 +602,9 @@ def _cached(name: str, files: dict[str, Path], cache: bool) -> Dataset:
     stamp = hashlib.sha256()
     for key in sorted(files):
         st = files[key].stat()
-        stamp.update(f"{key}:{files[key].resolve()}:{st.st_size}:{st.st_mtime_ns}".encode())
+        stamp.update(
+            f"{key}:{files[key].resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()
+        )
     path = _cache_dir() / f"{name}-{stamp.hexdigest()[:16]}.npz"
     if cache and path.is_file():
         arrays = _read_cache(name, path)
@@ -612,7 +645,9 @@ def _write_cache(path: Path, arrays: tuple[np.ndarray, ...]) -> None:
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        digests = {f"sha256_{k}": np.asarray(_digest(a)) for k, a in zip(_MNIST_FILES, arrays)}
+        digests = {
+            f"sha256_{k}": np.asarray(_digest(a)) for k, a in zip(_MNIST_FILES, arrays)
+        }
         np.savez(tmp, **dict(zip(_MNIST_FILES, arrays)), **digests)
         os.replace(tmp, path)
     except OSError:
@@ -673,10 +708,19 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
             batch = pickle.load(f, encoding="bytes")
         data = np.asarray(batch[b"data"], np.uint8)
         labels = np.asarray(batch[b"labels"], np.int32)
-    except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError) as e:
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        KeyError,
+        TypeError,
+        ValueError,
+    ) as e:
         raise CorruptDataError(f"{path} is not a CIFAR-10 python batch: {e!r}") from e
     if data.ndim != 2 or data.shape[1] != 3072 or len(data) != len(labels):
-        raise CorruptDataError(f"{path}: expected data [N, 3072] and N labels, got {data.shape}")
+        raise CorruptDataError(
+            f"{path}: expected data [N, 3072] and N labels, got {data.shape}"
+        )
     # channel-major rows (1024 red, 1024 green, 1024 blue) -> NHWC
     return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
 
@@ -704,9 +748,16 @@ def _from_tfds(name: str) -> tuple[Dataset | None, str]:
     arrays = []
     try:
         for split in ("train", "test"):
-            ds = tfds.load(_TFDS_NAMES[name], split=split, as_supervised=True, batch_size=10_000)
+            ds = tfds.load(
+                _TFDS_NAMES[name], split=split, as_supervised=True, batch_size=10_000
+            )
             xs, ys = zip(*tfds.as_numpy(ds))
-            arrays += [np.concatenate(xs).astype(np.uint8), np.concatenate(ys).astype(np.int32)]
-    except Exception as e:  # tfds raises many types offline; the caller reports it as tried
+            arrays += [
+                np.concatenate(xs).astype(np.uint8),
+                np.concatenate(ys).astype(np.int32),
+            ]
+    except (
+        Exception
+    ) as e:  # tfds raises many types offline; the caller reports it as tried
         return None, f"tensorflow-datasets failed ({type(e).__name__}: {str(e)[:200]})"
     return Dataset(name, *arrays), ""

@@ -153,7 +153,8 @@ def input_gradients(
 
     Example:
         >>> import jax.numpy as jnp
-        >>> input_gradients(lambda x: (x ** 2).sum(-1), jnp.array([[1.0, 2.0]])).tolist()
+        >>> f = lambda x: (x**2).sum(-1)
+        >>> input_gradients(f, jnp.array([[1.0, 2.0]])).tolist()
         [[2.0, 4.0]]
     """
     x = jnp.asarray(x)
@@ -161,14 +162,18 @@ def input_gradients(
     if x.ndim < 2 or len(x) < 1:
         raise ValueError(f"x has shape {x.shape}: need a batch (n, ...) with n >= 1")
     if not jnp.issubdtype(x.dtype, jnp.floating):
-        raise TypeError(f"x has dtype {x.dtype}: input gradients need floating-point inputs")
+        raise TypeError(
+            f"x has dtype {x.dtype}: input gradients need floating-point inputs"
+        )
     f = _as_function(model, x, output, batch_stats)
     return jax.grad(lambda z: f(z).sum())(x)
 
 
 def _check_output(output) -> None:
     if isinstance(output, bool) or not isinstance(output, (int, np.integer)):
-        raise TypeError(f"output={output!r} must be an int (the index of an output unit)")
+        raise TypeError(
+            f"output={output!r} must be an int (the index of an output unit)"
+        )
     if output < 0:
         raise ValueError(f"output={output} must be >= 0 (the index of an output unit)")
 
@@ -182,7 +187,7 @@ def line_gradients(
     output: int = 0,
     batch_stats: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Gradients :math:`df/dx` of a network with a 1-D input at ``num`` points of ``[lo, hi)``.
+    r"""Gradients :math:`df/dx` of a 1-D-input net at ``num`` points of ``[lo, hi)``.
 
     The paper's Figure 1 setup (256 points). A ReLU network with zero biases
     and no batch norm is positively homogeneous, so on a 1-D input its
@@ -224,7 +229,8 @@ def segment_gradients(
 
     Example:
         >>> import jax.numpy as jnp
-        >>> t, g = segment_gradients(lambda x: x.sum(-1), jnp.zeros(3), jnp.ones(3), num=3)
+        >>> f = lambda x: x.sum(-1)
+        >>> t, g = segment_gradients(f, jnp.zeros(3), jnp.ones(3), num=3)
         >>> g.tolist()
         [3.0, 3.0, 3.0]
     """
@@ -236,7 +242,9 @@ def segment_gradients(
     return np.asarray(t, np.float64), np.asarray(d, np.float64)
 
 
-def autocorrelation(g, max_lag: int | None = None, *, center: bool = False) -> np.ndarray:
+def autocorrelation(
+    g, max_lag: int | None = None, *, center: bool = False
+) -> np.ndarray:
     r"""The normalized autocorrelation function of a gradient sequence.
 
     .. math:: A(k) = \frac{\frac{1}{n-k}\sum_{i=1}^{n-k} \tilde g_i\, \tilde g_{i+k}}
@@ -276,13 +284,17 @@ def autocorrelation(g, max_lag: int | None = None, *, center: bool = False) -> n
         g = g - g.mean(1, keepdims=True)
     power = np.mean(g * g)
     if power <= 1e-24 * max(1.0, float(np.abs(g).max()) ** 2):
-        what = "constant (nothing left after centring)" if center else "identically zero"
+        what = (
+            "constant (nothing left after centring)" if center else "identically zero"
+        )
         raise ValueError(f"the gradient sequence is {what}")
-    return np.array([np.mean(g[:, : n - k] * g[:, k:]) / power for k in range(max_lag + 1)])
+    return np.array(
+        [np.mean(g[:, : n - k] * g[:, k:]) / power for k in range(max_lag + 1)]
+    )
 
 
 def lagged_correlation(g, lags: Sequence[int]) -> dict[str, np.ndarray]:
-    r"""Correlation between gradients ``lag`` positions apart, pooled over initializations.
+    r"""Correlation of gradients ``lag`` positions apart, pooled over initializations.
 
     For gradients :math:`g_{k,i}` of initialization :math:`k` at ordered
     inputs :math:`i` (from any model, e.g. :func:`line_gradients` per key),
@@ -313,7 +325,9 @@ def lagged_correlation(g, lags: Sequence[int]) -> dict[str, np.ndarray]:
     if g.ndim == 2:
         g = g[:, :, None]
     if g.ndim != 3 or len(g) < 2:
-        raise ValueError(f"g must be (m, n) or (m, n, d) with m >= 2, got shape {g.shape}")
+        raise ValueError(
+            f"g must be (m, n) or (m, n, d) with m >= 2, got shape {g.shape}"
+        )
     m, n = g.shape[:2]
     lags = [int(k) for k in lags]
     if not lags or not all(1 <= k < n for k in lags):
@@ -328,7 +342,11 @@ def lagged_correlation(g, lags: Sequence[int]) -> dict[str, np.ndarray]:
         est.append(cross.sum() / energy.sum())
         loo = (cross.sum() - cross) / (energy.sum() - energy)
         err.append(np.sqrt((m - 1) / m * np.sum((loo - loo.mean()) ** 2)))
-    return {"lags": np.asarray(lags), "correlation": np.asarray(est), "stderr": np.asarray(err)}
+    return {
+        "lags": np.asarray(lags),
+        "correlation": np.asarray(est),
+        "stderr": np.asarray(err),
+    }
 
 
 def whiteness(g) -> dict[str, float]:
@@ -440,7 +458,9 @@ def gradient_correlation(
         (1.0, 0.0)
     """
     if not callable(make_model):
-        raise TypeError(f"make_model must be callable (key -> model), got {type(make_model)}")
+        raise TypeError(
+            f"make_model must be callable (key -> model), got {type(make_model)}"
+        )
     keys = jnp.stack(list(keys))
     if len(keys) < 2:
         raise ValueError("gradient_correlation needs at least 2 keys for an error bar")
@@ -465,7 +485,9 @@ def gradient_correlation(
         return jnp.zeros(())
 
     jax.eval_shape(structure, keys[0])
-    if "graphdef" in probe:  # initialize the models one by one, then differentiate together
+    if (
+        "graphdef" in probe
+    ):  # initialize the models one by one, then differentiate together
         graphdef = probe["graphdef"]
         # One compiled initializer called per key, not jit(vmap(...)): a vmapped orthogonal
         # init (batched QR) deadlocks XLA:CPU on 2 cores (looks-linear models hung).
@@ -473,12 +495,14 @@ def gradient_correlation(
         per_key = [init(k) for k in keys]
         states = jax.tree.map(lambda *a: jnp.stack(a), *per_key)
         g = jax.jit(
-            lambda st: jax.lax.map(lambda s: grads(nnx.merge(graphdef, s)), st, batch_size=chunk)
+            lambda st: jax.lax.map(
+                lambda s: grads(nnx.merge(graphdef, s)), st, batch_size=chunk
+            )
         )(states)
     else:
-        g = jax.jit(lambda ks: jax.lax.map(lambda k: grads(make_model(k)), ks, batch_size=chunk))(
-            keys
-        )
+        g = jax.jit(
+            lambda ks: jax.lax.map(lambda k: grads(make_model(k)), ks, batch_size=chunk)
+        )(keys)
     g = np.asarray(g, np.float64).reshape(len(keys), len(x), -1)
     a, b = g[:, :-lag], g[:, lag:]
     cross = np.einsum("kid,kid->k", a, b)
@@ -490,15 +514,21 @@ def gradient_correlation(
     return {
         "correlation": float(estimate),
         "stderr": float(stderr),
-        "per_init": np.where(energy > 0, cross / np.where(energy > 0, energy, 1.0), np.nan),
+        "per_init": np.where(
+            energy > 0, cross / np.where(energy > 0, energy, 1.0), np.nan
+        ),
         "gradients": g.reshape(len(keys), *x.shape),
     }
 
 
-def _features(model: nnx.Module, x: jax.Array, features, batch_stats: bool) -> list[np.ndarray]:
+def _features(
+    model: nnx.Module, x: jax.Array, features, batch_stats: bool
+) -> list[np.ndarray]:
     if features is None:
         if not hasattr(model, "features"):
-            raise TypeError(f"{type(model).__name__} has no .features(x); pass features=")
+            raise TypeError(
+                f"{type(model).__name__} has no .features(x); pass features="
+            )
         features = type(model).features
     model = freeze_batch_stats(model, x) if batch_stats else nnx.clone(model)
     if not batch_stats:
@@ -542,7 +572,12 @@ def activation_statistics(
 
 
 def coactivation(
-    model: nnx.Module, x: jax.Array, lags: Sequence[int], *, features=None, batch_stats: bool = True
+    model: nnx.Module,
+    x: jax.Array,
+    lags: Sequence[int],
+    *,
+    features=None,
+    batch_stats: bool = True,
 ) -> np.ndarray:
     r"""How often a unit is active at two inputs ``lag`` positions apart, per layer.
 

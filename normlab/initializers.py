@@ -85,7 +85,9 @@ def looks_linear(base: str | Callable = "orthogonal") -> Callable:
 
     def init(key, shape, dtype=jnp.float32):
         if len(shape) < 2 or shape[-2] % 2:
-            raise ValueError(f"looks_linear needs an even fan-in shape[-2]; got shape={shape}")
+            raise ValueError(
+                f"looks_linear needs an even fan-in shape[-2]; got shape={shape}"
+            )
         half = (*shape[:-2], shape[-2] // 2, shape[-1])
         w = get(base)(key, half, dtype)
         return jnp.concatenate([w, -w], axis=-2)

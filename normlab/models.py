@@ -95,7 +95,9 @@ class MLP(nnx.Module):
             raise ValueError(f"depth={depth} must be >= 0 and width={width} >= 1")
         normalization = _check_parameterization(parameterization, normalization)
         if normalization not in NORMALIZATIONS:
-            raise ValueError(f"unknown normalization={normalization!r}; allowed: {NORMALIZATIONS}")
+            raise ValueError(
+                f"unknown normalization={normalization!r}; allowed: {NORMALIZATIONS}"
+            )
         if not 0.0 <= dropout_rate < 1.0:
             raise ValueError(f"dropout_rate={dropout_rate} must be in [0, 1)")
         self.activation = activations.get(activation)
@@ -109,7 +111,12 @@ class MLP(nnx.Module):
         self.hidden = nnx.List(
             [
                 nnx.Linear(
-                    a, b, kernel_init=init, bias_init=bias_init, use_bias=use_bias, rngs=rngs
+                    a,
+                    b,
+                    kernel_init=init,
+                    bias_init=bias_init,
+                    use_bias=use_bias,
+                    rngs=rngs,
                 )
                 for a, b in zip(sizes[:-1], sizes[1:])
             ]
@@ -120,7 +127,9 @@ class MLP(nnx.Module):
                 for _ in range(depth if normalization == "batch" else 0)
             ]
         )
-        self.dropout = _dropout(dropout, dropout_rate, rngs) if dropout_rate > 0 else None
+        self.dropout = (
+            _dropout(dropout, dropout_rate, rngs) if dropout_rate > 0 else None
+        )
         self.out = nnx.Linear(
             sizes[-1], out_features, kernel_init=init, bias_init=bias_init, rngs=rngs
         )
@@ -128,7 +137,9 @@ class MLP(nnx.Module):
             self.hidden = nnx.List([WeightNorm(layer) for layer in self.hidden])
             self.out = WeightNorm(self.out)
         if mean_only:
-            self.norms = nnx.List([MeanOnlyBatchNorm(width, rngs=rngs) for _ in sizes[1:]])
+            self.norms = nnx.List(
+                [MeanOnlyBatchNorm(width, rngs=rngs) for _ in sizes[1:]]
+            )
 
     def features(self, x: jnp.ndarray) -> list[jnp.ndarray]:
         """The activations of every hidden layer, in order (after any dropout)."""
@@ -160,12 +171,16 @@ def _dropout(kind: str | Callable, rate: float, rngs: nnx.Rngs) -> nnx.Module:
         return nnx.Dropout(rate, rngs=rngs)
     if kind == "alpha":
         return AlphaDropout(rate, rngs=rngs)
-    raise ValueError(f"unknown dropout={kind!r}; allowed: 'standard', 'alpha' or a callable")
+    raise ValueError(
+        f"unknown dropout={kind!r}; allowed: 'standard', 'alpha' or a callable"
+    )
 
 
 def _norm(normalization: str | None, features: int, momentum: float, rngs: nnx.Rngs):
     if normalization not in NORMALIZATIONS:
-        raise ValueError(f"unknown normalization={normalization!r}; allowed: {NORMALIZATIONS}")
+        raise ValueError(
+            f"unknown normalization={normalization!r}; allowed: {NORMALIZATIONS}"
+        )
     if normalization == "batch":
         return nnx.BatchNorm(features, momentum=momentum, rngs=rngs)
     return _identity
@@ -232,7 +247,9 @@ class ResidualMLP(nnx.Module):
         if depth < 0 or width < 1:
             raise ValueError(f"depth={depth} must be >= 0 and width={width} >= 1")
         if head not in ("preactivation", "linear"):
-            raise ValueError(f"unknown head={head!r}; allowed: 'preactivation', 'linear'")
+            raise ValueError(
+                f"unknown head={head!r}; allowed: 'preactivation', 'linear'"
+            )
         act = activations.get(activation)
         init = initializers.get(kernel_init)
 
@@ -244,7 +261,9 @@ class ResidualMLP(nnx.Module):
             [
                 ResidualBlock(
                     _PreActivation(
-                        _norm(normalization, width, momentum, rngs), act, dense(width, width)
+                        _norm(normalization, width, momentum, rngs),
+                        act,
+                        dense(width, width),
                     ),
                     beta=beta,
                 )
@@ -255,7 +274,9 @@ class ResidualMLP(nnx.Module):
             self.head = dense(width, out_features)
         else:
             self.head = _PreActivation(
-                _norm(normalization, width, momentum, rngs), act, dense(width, out_features)
+                _norm(normalization, width, momentum, rngs),
+                act,
+                dense(width, out_features),
             )
 
     def features(self, x: jnp.ndarray) -> list[jnp.ndarray]:
@@ -343,7 +364,11 @@ class LooksLinearMLP(nnx.Module):
     ):
         if depth < 1 or width < 1:
             raise ValueError(f"depth={depth} and width={width} must be >= 1")
-        ll = initializers.looks_linear(base_init) if mirror else initializers.get(base_init)
+        ll = (
+            initializers.looks_linear(base_init)
+            if mirror
+            else initializers.get(base_init)
+        )
         self.first = nnx.Linear(
             in_features,
             width,
@@ -353,11 +378,15 @@ class LooksLinearMLP(nnx.Module):
         )
         self.hidden = nnx.List(
             [
-                nnx.Linear(2 * width, width, kernel_init=ll, bias_init=bias_init, rngs=rngs)
+                nnx.Linear(
+                    2 * width, width, kernel_init=ll, bias_init=bias_init, rngs=rngs
+                )
                 for _ in range(depth - 1)
             ]
         )
-        self.norms = nnx.List([_norm(normalization, width, momentum, rngs) for _ in range(depth)])
+        self.norms = nnx.List(
+            [_norm(normalization, width, momentum, rngs) for _ in range(depth)]
+        )
         self.out = nnx.Linear(
             2 * width, out_features, kernel_init=ll, bias_init=bias_init, rngs=rngs
         )
@@ -446,7 +475,9 @@ class ResNet(nnx.Module):
             [
                 ResidualBlock(
                     _PreActivation(
-                        _norm(normalization, width, momentum, rngs), act, conv(width, width)
+                        _norm(normalization, width, momentum, rngs),
+                        act,
+                        conv(width, width),
                     ),
                     beta=beta,
                 )
@@ -510,9 +541,14 @@ class ConvNet(nnx.Module):
         init = initializers.get(kernel_init)
         self.act = activations.get(activation)
         self.convs = nnx.List(
-            [_conv3x3(in_channels if i == 0 else width, width, init, rngs) for i in range(depth)]
+            [
+                _conv3x3(in_channels if i == 0 else width, width, init, rngs)
+                for i in range(depth)
+            ]
         )
-        self.norms = nnx.List([_norm(normalization, width, momentum, rngs) for _ in range(depth)])
+        self.norms = nnx.List(
+            [_norm(normalization, width, momentum, rngs) for _ in range(depth)]
+        )
         self.pool_after = {depth // 2 - 1, depth - 1}
         self.out = nnx.Linear(width, out_features, kernel_init=init, rngs=rngs)
 
@@ -537,7 +573,9 @@ PARAMETERIZATIONS = (
 _MEAN_ONLY = ("mean_only_batch_norm", "weight_norm_mean_only")
 
 
-def _check_parameterization(parameterization: str, normalization: str | None) -> str | None:
+def _check_parameterization(
+    parameterization: str, normalization: str | None
+) -> str | None:
     """Validate ``parameterization``; return the ``normalization`` it implies."""
     if parameterization not in PARAMETERIZATIONS:
         raise ValueError(
@@ -607,7 +645,9 @@ class ConvPoolCNNC(nnx.Module):
 
     Example:
         >>> import jax.numpy as jnp
-        >>> net = ConvPoolCNNC(10, width=0.1, parameterization="weight_norm", rngs=nnx.Rngs(0))
+        >>> net = ConvPoolCNNC(
+        ...     10, width=0.1, parameterization="weight_norm", rngs=nnx.Rngs(0)
+        ... )
         >>> net(jnp.zeros((2, 32, 32, 3))).shape
         (2, 10)
 
@@ -638,7 +678,11 @@ class ConvPoolCNNC(nnx.Module):
         # (out channels, kernel size, padding, max-pool + dropout after it)
         plan = [(c1, 3, "SAME", False)] * 2 + [(c1, 3, "SAME", True)]
         plan += [(c2, 3, "SAME", False)] * 2 + [(c2, 3, "SAME", True)]
-        plan += [(c2, 3, "VALID", False), (c2, 1, "SAME", False), (c2, 1, "SAME", False)]
+        plan += [
+            (c2, 3, "VALID", False),
+            (c2, 1, "SAME", False),
+            (c2, 1, "SAME", False),
+        ]
         self.parameterization = parameterization
         self.negative_slope = negative_slope
         self.noise = _GaussianNoise(noise_stddev, rngs=rngs)
@@ -647,7 +691,9 @@ class ConvPoolCNNC(nnx.Module):
 
         def norm(features):
             if parameterization == "batch_norm":
-                return nnx.BatchNorm(features, momentum=momentum, epsilon=1e-6, rngs=rngs)
+                return nnx.BatchNorm(
+                    features, momentum=momentum, epsilon=1e-6, rngs=rngs
+                )
             return MeanOnlyBatchNorm(features, momentum=momentum, rngs=rngs)
 
         convs, norms, pool_after = [], [], []

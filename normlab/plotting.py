@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["glue", "learning_curves", "preactivation_std_plot", "scorecard_chart", "seed_band"]
+__all__ = [
+    "glue",
+    "learning_curves",
+    "preactivation_std_plot",
+    "scorecard_chart",
+    "seed_band",
+]
 
 
 def seed_band(ax, x, runs, *, label=None, color=None, log=False):
@@ -20,7 +26,9 @@ def seed_band(ax, x, runs, *, label=None, color=None, log=False):
     centre = np.exp(np.log(runs).mean(0)) if log else runs.mean(0)
     (line,) = ax.plot(x, centre, label=label, color=color)
     if len(runs) > 1:
-        ax.fill_between(x, runs.min(0), runs.max(0), color=line.get_color(), alpha=0.2, lw=0)
+        ax.fill_between(
+            x, runs.min(0), runs.max(0), color=line.get_color(), alpha=0.2, lw=0
+        )
     if log:
         ax.set_yscale("log")
     return line
@@ -111,7 +119,9 @@ def run_yourself(names, profile: str) -> list:
     from normlab import experiments
 
     if isinstance(names, str):
-        raise TypeError(f"names must be a list of experiment names, got the string {names!r}")
+        raise TypeError(
+            f"names must be a list of experiment names, got the string {names!r}"
+        )
     results = []
     for name in names:
         live = experiments.run_experiment(name, profile=profile)
@@ -142,7 +152,9 @@ def preactivation_std_plot(stats: dict, *, title: str = ""):
         layers = np.arange(1, len(rows) + 1)
         for ax, key in ((ax_sd, "std"), (ax_mu, "mean")):
             vals = [np.asarray(r[key]) for r in rows]
-            (line,) = ax.plot(layers, [np.median(v) for v in vals], marker="o", label=label)
+            (line,) = ax.plot(
+                layers, [np.median(v) for v in vals], marker="o", label=label
+            )
             ax.fill_between(
                 layers,
                 [v.min() for v in vals],
@@ -186,11 +198,16 @@ def scorecard_chart(table: list[dict]):
         "outdated": "tab:gray",
         "not run": "lightgray",
     }
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(chapters)), layout="constrained")
+    fig, ax = plt.subplots(
+        figsize=(8, 0.5 + 0.45 * len(chapters)), layout="constrained"
+    )
     left = np.zeros(len(chapters))
     for status in STATUSES:
         counts = np.array(
-            [sum(r["chapter"] == c and r["status"] == status for r in table) for c in chapters]
+            [
+                sum(r["chapter"] == c and r["status"] == status for r in table)
+                for c in chapters
+            ]
         )
         if counts.any():
             ax.barh(chapters, counts, left=left, color=colors[status], label=status)

@@ -127,7 +127,9 @@ def committed(
     return None if path is None else load(path)
 
 
-def committed_file(filename: str, *, folder: str | os.PathLike | None = None) -> Path | None:
+def committed_file(
+    filename: str, *, folder: str | os.PathLike | None = None
+) -> Path | None:
     """The path of ``filename`` among the book's committed results, or None if absent.
 
     Looked up in ``folder`` if given, else in ``results/`` under the working
@@ -138,7 +140,11 @@ def committed_file(filename: str, *, folder: str | os.PathLike | None = None) ->
         >>> committed_file("norm_step_time.json", folder="no/such/folder") is None
         True
     """
-    folders = [Path(folder)] if folder is not None else [Path("results"), Path("book", "results")]
+    folders = (
+        [Path(folder)]
+        if folder is not None
+        else [Path("results"), Path("book", "results")]
+    )
     for f in folders:
         if (f / filename).is_file():
             return f / filename
@@ -187,7 +193,9 @@ def cache_path(name, profile, config, seeds, cache_dir=None) -> Path:
     root = (
         Path(cache_dir)
         if cache_dir is not None
-        else Path(os.environ.get("NORMLAB_CACHE_DIR", Path.home() / ".cache" / "normlab"))
+        else Path(
+            os.environ.get("NORMLAB_CACHE_DIR", Path.home() / ".cache" / "normlab")
+        )
         / "results"
     )
     return root / f"{name}-{profile}-{config_hash(name, config, seeds)}.json"

@@ -44,7 +44,14 @@ __all__ = [
     "timing_row",
 ]
 
-STATUSES = ("reproduced", "partly", "not reproduced", "not comparable", "outdated", "not run")
+STATUSES = (
+    "reproduced",
+    "partly",
+    "not reproduced",
+    "not comparable",
+    "outdated",
+    "not run",
+)
 
 # The experiments whose claims the scorecard lists, in the order the book presents them.
 BOOK_ORDER = (
@@ -109,7 +116,10 @@ def status(verdicts: list[bool]) -> str:
 
 
 def rows(
-    profile: str = "small", *, results_dir: str | Path | None = None, use_cache: bool = True
+    profile: str = "small",
+    *,
+    results_dir: str | Path | None = None,
+    use_cache: bool = True,
 ) -> list[dict]:
     """The scorecard as table rows, one per claim and profile measured.
 
@@ -124,8 +134,16 @@ def rows(
     folder = results_dir if results_dir is not None else _book_results()
     out = []
     for claim in claims():
-        found = [experiments.run_experiment(claim.experiment, profile=profile, use_cache=use_cache)]
-        full = experiments.committed(claim.experiment, folder=folder) if profile != "full" else None
+        found = [
+            experiments.run_experiment(
+                claim.experiment, profile=profile, use_cache=use_cache
+            )
+        ]
+        full = (
+            experiments.committed(claim.experiment, folder=folder)
+            if profile != "full"
+            else None
+        )
         if full is not None:
             found.append(full)
         out.extend(_row(claim, result) for result in found)
@@ -134,7 +152,10 @@ def rows(
 
 
 def committed_rows(
-    chapter: str | None = None, profile: str = "full", *, results_dir: str | Path | None = None
+    chapter: str | None = None,
+    profile: str = "full",
+    *,
+    results_dir: str | Path | None = None,
 ) -> list[dict]:
     """Rows for the Results committed in ``results_dir`` (default: the book's), nothing trained.
 

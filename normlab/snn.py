@@ -58,8 +58,10 @@ def _exp_erfc(a, b):
     return 2.0 * jnp.exp(a + log_ndtr(-_SQRT2 * b))
 
 
-def moment_map(mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float = LAMBDA):
-    r"""The SELU layer's moment map :math:`g(\mu, \nu) = (\tilde\mu, \tilde\nu)` in closed form.
+def moment_map(
+    mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float = LAMBDA
+):
+    r"""Closed-form SELU moment map :math:`g(\mu, \nu) = (\tilde\mu, \tilde\nu)`.
 
     With :math:`m = \mu\omega`, :math:`v = \nu\tau` and
     :math:`c(x) = \operatorname{erfc}\bigl(x / \sqrt{2v}\bigr)` (paper eqs. 4-5):
@@ -69,7 +71,8 @@ def moment_map(mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float =
             + \alpha e^{m + v/2} c(m + v)
             + \sqrt{2/\pi}\sqrt{v}\, e^{-m^2/(2v)} + 2m\Bigr) \\
         \tilde\xi &= \tfrac{\lambda^2}{2}\Bigl((m^2 + v)(2 - c(m))
-            + \alpha^2\bigl(-2 e^{m + v/2} c(m + v) + e^{2(m + v)} c(m + 2v) + c(m)\bigr)
+            + \alpha^2\bigl(-2 e^{m + v/2} c(m + v)
+                + e^{2(m + v)} c(m + 2v) + c(m)\bigr)
             + \sqrt{2/\pi}\, m \sqrt{v}\, e^{-m^2/(2v)}\Bigr) \\
         \tilde\nu &= \tilde\xi - \tilde\mu^2
 
@@ -106,7 +109,9 @@ def moment_map(mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float =
     e2 = _exp_erfc(2.0 * (m + v), (m + 2.0 * v) / (_SQRT2 * s))
     mean = 0.5 * lam * (-(alpha + m) * c(m) + alpha * e1 + gauss + 2.0 * m)
     second = (
-        0.5 * lam**2 * ((m**2 + v) * (2.0 - c(m)) + alpha**2 * (-2.0 * e1 + e2 + c(m)) + m * gauss)
+        0.5
+        * lam**2
+        * ((m**2 + v) * (2.0 - c(m)) + alpha**2 * (-2.0 * e1 + e2 + c(m)) + m * gauss)
     )
     return mean, second - mean**2
 
@@ -130,7 +135,9 @@ def jacobian(mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float = L
         ...     print(np.round(np.asarray(jacobian(0.0, 1.0)), 7).tolist())
         [[0.0, 0.0888348], [0.0, 0.7826479]]
     """
-    args = jnp.broadcast_arrays(*(jnp.asarray(a, dtype=float) for a in (mu, nu, omega, tau)))
+    args = jnp.broadcast_arrays(
+        *(jnp.asarray(a, dtype=float) for a in (mu, nu, omega, tau))
+    )
     flat = [a.reshape(-1) for a in args]
     return _jacobians(*flat, alpha, lam).reshape(*args[0].shape, 2, 2)
 
@@ -146,7 +153,9 @@ def _jacobians(mu, nu, omega, tau, alpha, lam):
     return jax.vmap(one)(mu, nu, omega, tau)
 
 
-def spectral_norm(mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float = LAMBDA):
+def spectral_norm(
+    mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float = LAMBDA
+):
     r"""The largest singular value of :func:`jacobian`: below 1 means locally contracting.
 
     The paper's stability criterion (Theorem 1): where
@@ -163,7 +172,9 @@ def spectral_norm(mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: floa
     return jnp.linalg.svd(jac, compute_uv=False)[..., 0]
 
 
-def spectral_radius(mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float = LAMBDA):
+def spectral_radius(
+    mu, nu, omega=0.0, tau=1.0, *, alpha: float = ALPHA, lam: float = LAMBDA
+):
     r"""The largest eigenvalue modulus of :func:`jacobian`: below 1 means locally stable.
 
     Near a fixed point :math:`x^*` the deviations follow
@@ -211,7 +222,8 @@ def chi(mean=0.0, var=1.0, *, alpha: float = ALPHA, lam: float = LAMBDA):
     m, v = jnp.asarray(mean), jnp.asarray(var)
     s = jnp.sqrt(v)
     return lam**2 * (
-        jnp.exp(log_ndtr(m / s)) + alpha**2 * jnp.exp(2 * m + 2 * v + log_ndtr(-(m + 2 * v) / s))
+        jnp.exp(log_ndtr(m / s))
+        + alpha**2 * jnp.exp(2 * m + 2 * v + log_ndtr(-(m + 2 * v) / s))
     )
 
 
@@ -247,13 +259,15 @@ def fixed_point(
     Example:
         >>> [round(v, 10) + 0.0 for v in fixed_point()]
         [0.0, 1.0]
-        >>> [round(v, 4) for v in fixed_point(0.0, 1.1)]  # larger weights: a larger variance
+        >>> [round(v, 4) for v in fixed_point(0.0, 1.1)]  # larger weights
         [0.0485, 1.3993]
     """
     with jax.enable_x64(True):
         x = jnp.asarray(start, dtype=jnp.float64)
         for _ in range(max_iter):
-            step = _newton_step(x, *jnp.asarray([omega, tau, alpha, lam], dtype=jnp.float64))
+            step = _newton_step(
+                x, *jnp.asarray([omega, tau, alpha, lam], dtype=jnp.float64)
+            )
             x = x + step
             if not bool(x[1] > 0):
                 raise ArithmeticError(
@@ -276,7 +290,12 @@ def _newton_step(x, omega, tau, alpha, lam):
 
 
 def gaussian_moments(
-    f: Callable, mean: float = 0.0, var: float = 1.0, *, nodes: int = 100, width: float = 12.0
+    f: Callable,
+    mean: float = 0.0,
+    var: float = 1.0,
+    *,
+    nodes: int = 100,
+    width: float = 12.0,
 ) -> tuple[float, float]:
     r"""First and second moments of ``f(z)`` for :math:`z \sim \mathcal{N}(m, v)`, by quadrature.
 

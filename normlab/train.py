@@ -210,8 +210,10 @@ def fit_seeds(
         >>> y = (x[:, 1] > 0).astype("int32")
         >>> make = lambda k: MLP(4, 2, depth=1, width=8, rngs=nnx.Rngs(k))
         >>> keys = jax.random.split(jax.random.key(0), 3)
-        >>> hs = fit_seeds(make, optax.sgd(0.1), (x, y), keys=keys, epochs=2, batch_size=32,
-        ...                progress=False)
+        >>> hs = fit_seeds(
+        ...     make, optax.sgd(0.1), (x, y), keys=keys, epochs=2, batch_size=32,
+        ...     progress=False,
+        ... )
         >>> len(hs), len(hs[0].train_loss)
         (3, 2)
     """
@@ -225,7 +227,9 @@ def fit_seeds(
     if on_divergence not in ("raise", "record"):
         raise ValueError(f"on_divergence={on_divergence!r}; allowed: 'raise', 'record'")
     if not callable(make_model):
-        raise TypeError(f"make_model must be callable (key -> model), got {type(make_model)}")
+        raise TypeError(
+            f"make_model must be callable (key -> model), got {type(make_model)}"
+        )
     keys = _check_keys(keys)
     _check_optimizer(tx, len(keys))
     _check_pair("train", train)
@@ -237,7 +241,9 @@ def fit_seeds(
         raise ValueError("keys must hold at least one key")
     n = len(train[1])
     if not 1 <= batch_size <= n:
-        raise ValueError(f"batch_size={batch_size} must be in [1, {n}] (training set size)")
+        raise ValueError(
+            f"batch_size={batch_size} must be in [1, {n}] (training set size)"
+        )
     if _split_keys:
         pairs = [jax.random.split(k) for k in keys]
         models = [make_model(p[0]) for p in pairs]
@@ -252,7 +258,11 @@ def fit_seeds(
 
     loop = _Loop(models, tx, metrics, eval_batch_size)
     xs, ys = jnp.asarray(train[0]), jnp.asarray(train[1], jnp.int32)
-    test = None if test is None else (jnp.asarray(test[0]), jnp.asarray(test[1], jnp.int32))
+    test = (
+        None
+        if test is None
+        else (jnp.asarray(test[0]), jnp.asarray(test[1], jnp.int32))
+    )
     val = None if val is None else (jnp.asarray(val[0]), jnp.asarray(val[1], jnp.int32))
     steps = n // batch_size
     histories = [History(steps_per_epoch=steps) for _ in models]
@@ -280,7 +290,10 @@ def fit_seeds(
             loss, acc = loop.scan_epoch(perm_keys, xs, ys, steps, batch_size)
         else:
             loss, acc = loop.step_epoch(perm_keys, xs, ys, steps, batch_size, bar)
-        loss, acc = np.asarray(loss), np.asarray(acc)  # (seeds, steps): one transfer an epoch
+        loss, acc = (
+            np.asarray(loss),
+            np.asarray(acc),
+        )  # (seeds, steps): one transfer an epoch
         if on_divergence == "raise":
             _check_finite(loss, epoch, steps)
         for i, h in enumerate(histories):
@@ -305,7 +318,9 @@ def fit_seeds(
     return histories
 
 
-def evaluate(model: nnx.Module, data: tuple[Any, Any], *, batch_size: int = 2000) -> dict:
+def evaluate(
+    model: nnx.Module, data: tuple[Any, Any], *, batch_size: int = 2000
+) -> dict:
     """Mean cross-entropy and accuracy of ``model`` (in eval mode) on ``(inputs, labels)``.
 
     Example:
@@ -318,7 +333,10 @@ def evaluate(model: nnx.Module, data: tuple[Any, Any], *, batch_size: int = 2000
     loop = _Loop([model], optax.identity(), None, batch_size)
     x, y = jnp.asarray(data[0]), jnp.asarray(data[1], jnp.int32)
     out = loop.evaluate_all(x, y, None, True)
-    return {"loss": float(out["train_loss"][0]), "accuracy": float(out["train_accuracy"][0])}
+    return {
+        "loss": float(out["train_loss"][0]),
+        "accuracy": float(out["train_accuracy"][0]),
+    }
 
 
 # --- internals -------------------------------------------------------------------------------
@@ -335,7 +353,8 @@ def _squeeze_vmap(fn, num_seeds: int, in_axes):
 
     def single(*args):
         args = [
-            a if ax is None else jax.tree.map(lambda t: t[0], a) for a, ax in zip(args, in_axes)
+            a if ax is None else jax.tree.map(lambda t: t[0], a)
+            for a, ax in zip(args, in_axes)
         ]
         return jax.tree.map(lambda t: t[None], fn(*args))
 
@@ -365,7 +384,10 @@ class _Loop:
                     "pass one optimizer, or one per key"
                 )
             self.opt_state = _stack(
-                [t.init(jax.tree.map(lambda a, i=i: a[i], self.params)) for i, t in enumerate(tx)]
+                [
+                    t.init(jax.tree.map(lambda a, i=i: a[i], self.params))
+                    for i, t in enumerate(tx)
+                ]
             )
             tx = tx[0]  # same update code; the hyperparameters live in each state
         self.tx, self.metrics, self.eval_bs = tx, metrics, eval_batch_size
@@ -378,7 +400,9 @@ class _Loop:
         s = self.num_seeds
         self._scan = jax.jit(
             lambda p, r, o, k, xs, ys, steps, bs: _squeeze_vmap(
-                partial(self._scan_one, steps=steps, batch_size=bs), s, (0, 0, 0, 0, None, None)
+                partial(self._scan_one, steps=steps, batch_size=bs),
+                s,
+                (0, 0, 0, 0, None, None),
             )(p, r, o, k, xs, ys),
             static_argnums=(6, 7),
             donate_argnums=(0, 1, 2),
@@ -405,7 +429,9 @@ class _Loop:
             loss = optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
             return loss, (nnx.split(model, nnx.Param, ...)[2], logits)
 
-        (loss, (rest, logits)), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, rest)
+        (loss, (rest, logits)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+            params, rest
+        )
         updates, opt_state = self.tx.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
         acc = jnp.mean(jnp.argmax(logits, -1) == y)
@@ -432,7 +458,9 @@ class _Loop:
         model = nnx.merge(self.gd_eval, params, rest, copy=True)
         out = {}
         if test_x is not None:
-            out["test_loss"], out["test_accuracy"] = self._loss_acc(model, test_x, test_y)
+            out["test_loss"], out["test_accuracy"] = self._loss_acc(
+                model, test_x, test_y
+            )
         if val_x is not None:
             out["val_loss"], out["val_accuracy"] = self._loss_acc(model, val_x, val_y)
         if eval_train:
@@ -471,7 +499,9 @@ class _Loop:
         return loss, acc
 
     def step_epoch(self, keys, xs, ys, steps, batch_size, bar):
-        orders = jax.vmap(lambda k: jax.random.permutation(k, len(ys))[: steps * batch_size])(keys)
+        orders = jax.vmap(
+            lambda k: jax.random.permutation(k, len(ys))[: steps * batch_size]
+        )(keys)
         orders = orders.reshape(len(keys), steps, batch_size)
         losses, accs = [], []
         for i in range(steps):
@@ -491,7 +521,9 @@ class _Loop:
     def write_back(self, models):
         for i, m in enumerate(models):
             pick = lambda t, i=i: t[i]  # noqa: E731
-            nnx.update(m, jax.tree.map(pick, self.params), jax.tree.map(pick, self.rest))
+            nnx.update(
+                m, jax.tree.map(pick, self.params), jax.tree.map(pick, self.rest)
+            )
 
 
 def _seed_sharding(num_seeds: int):
@@ -560,10 +592,16 @@ def _check_keys(keys) -> list:
 def _check_optimizer(tx, num_keys: int) -> None:
     txs = [tx] if isinstance(tx, optax.GradientTransformation) else tx
     if not isinstance(txs, Sequence) or not txs:
-        raise TypeError(f"tx must be an optax.GradientTransformation (or one per key), got {tx!r}")
+        raise TypeError(
+            f"tx must be an optax.GradientTransformation (or one per key), got {tx!r}"
+        )
     for t in txs:
-        if not (callable(getattr(t, "init", None)) and callable(getattr(t, "update", None))):
-            raise TypeError(f"tx must be an optax.GradientTransformation, got {type(t).__name__}")
+        if not (
+            callable(getattr(t, "init", None)) and callable(getattr(t, "update", None))
+        ):
+            raise TypeError(
+                f"tx must be an optax.GradientTransformation, got {type(t).__name__}"
+            )
     if len(txs) not in (1, num_keys):
         raise ValueError(
             f"got {len(txs)} optimizers for {num_keys} keys; pass one optimizer, or one per key"
@@ -573,22 +611,32 @@ def _check_optimizer(tx, num_keys: int) -> None:
 def _check_pair(name: str, pair) -> None:
     """``(inputs, labels)``: same length, integer labels >= 0, finite float inputs."""
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-        raise TypeError(f"{name} must be a pair (inputs, labels), got {type(pair).__name__}")
+        raise TypeError(
+            f"{name} must be a pair (inputs, labels), got {type(pair).__name__}"
+        )
     x, y = pair
     x_shape, y_shape = np.shape(x), np.shape(y)
     if len(x_shape) < 2:
-        raise ValueError(f"{name} inputs have shape {x_shape}: need (examples, features...)")
+        raise ValueError(
+            f"{name} inputs have shape {x_shape}: need (examples, features...)"
+        )
     if len(y_shape) != 1:
-        raise ValueError(f"{name} labels have shape {y_shape}: need one integer class per example")
+        raise ValueError(
+            f"{name} labels have shape {y_shape}: need one integer class per example"
+        )
     if x_shape[0] != y_shape[0]:
         raise ValueError(
             f"{name} inputs and labels differ in length: {x_shape[0]} inputs, {y_shape[0]} labels"
         )
     y_dtype = np.dtype(getattr(y, "dtype", None) or np.asarray(y).dtype)
     if y_dtype == np.bool_ or y_dtype.kind not in "iu":
-        raise TypeError(f"{name} labels have dtype {y_dtype}: need integer class indices")
+        raise TypeError(
+            f"{name} labels have dtype {y_dtype}: need integer class indices"
+        )
     if y_shape[0] and int(jnp.min(jnp.asarray(y))) < 0:
-        raise ValueError(f"{name} labels include {int(jnp.min(jnp.asarray(y)))}: need >= 0")
+        raise ValueError(
+            f"{name} labels include {int(jnp.min(jnp.asarray(y)))}: need >= 0"
+        )
     x_dtype = np.dtype(getattr(x, "dtype", None) or np.asarray(x).dtype)
     if x_dtype.kind == "f" and not bool(jnp.all(jnp.isfinite(jnp.asarray(x)))):
         raise ValueError(f"{name} inputs contain NaN or infinite values")
@@ -621,7 +669,9 @@ def _check_labels_fit_outputs(model, train, test, val=None) -> None:
 
 
 def _progress_bar(enabled: bool, total: int, desc: str):
-    if importlib.util.find_spec("tqdm") is None:  # tqdm comes with the `experiments` extra
+    if (
+        importlib.util.find_spec("tqdm") is None
+    ):  # tqdm comes with the `experiments` extra
         from normlab._download import _NoBar
 
         return _NoBar()

@@ -9,7 +9,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _data_dir() -> Path | None:
-    for candidate in (os.environ.get("NORMLAB_DATA_DIR"), ROOT.parent / "shared" / "data"):
+    for candidate in (
+        os.environ.get("NORMLAB_DATA_DIR"),
+        ROOT.parent / "shared" / "data",
+    ):
         if candidate and Path(candidate).is_dir():
             return Path(candidate)
     return None
@@ -20,7 +23,9 @@ def data_dir() -> Path:
     """The folder with the canonical MNIST and CIFAR-10 files (skips when absent)."""
     d = _data_dir()
     if d is None:
-        pytest.skip("real datasets not found: set NORMLAB_DATA_DIR or provide ../shared/data")
+        pytest.skip(
+            "real datasets not found: set NORMLAB_DATA_DIR or provide ../shared/data"
+        )
     return d
 
 

@@ -101,4 +101,6 @@ def test_registered_by_name(name):
 def test_gradients_away_from_the_kink(fn):
     with jax.enable_x64(True):
         x = jnp.array([-3.0, -1.2, -0.7, -0.1, 0.1, 0.4, 1.3, 2.5], dtype=jnp.float64)
-        check_grads(fn, (x,), order=2, modes=("fwd", "rev"), eps=1e-4, atol=1e-7, rtol=1e-7)
+        check_grads(
+            fn, (x,), order=2, modes=("fwd", "rev"), eps=1e-4, atol=1e-7, rtol=1e-7
+        )

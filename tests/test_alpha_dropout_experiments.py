@@ -15,7 +15,9 @@ def test_config_follows_the_tutorial_rate():
 
 def test_torch_default_init_bound_and_variance():
     fan_in = 400
-    w = np.asarray(alpha_dropout.torch_default_init(fan_in)(jax.random.key(0), (fan_in, 500)))
+    w = np.asarray(
+        alpha_dropout.torch_default_init(fan_in)(jax.random.key(0), (fan_in, 500))
+    )
     bound = 1 / np.sqrt(fan_in)
     assert np.abs(w).max() <= bound
     # U(-b, b): variance b^2/3; the sample variance of 2e5 draws has relative s.e. ~ 0.2 %
@@ -99,7 +101,9 @@ def test_dropout_regularization_trains_every_variant_and_records_the_fit(with_da
         },
     )
     assert set(r.summary) == {"none", "alpha@0.1", "standard@0.1", "final_train_loss"}
-    assert all(0 <= a <= 1 for a in r.summary["alpha@0.1"]) and len(r.summary["none"]) == 2
+    assert (
+        all(0 <= a <= 1 for a in r.summary["alpha@0.1"]) and len(r.summary["none"]) == 2
+    )
     assert np.isfinite(r.summary["final_train_loss"]["standard@0.1"]).all()
     fig = dropout_regularization.figure(r)
     assert len(fig.axes) == 2

@@ -8,7 +8,9 @@ import normlab
 
 
 def test_every_public_name_has_a_docstring():
-    undocumented = [n for n in normlab.__all__ if not (getattr(normlab, n).__doc__ or "").strip()]
+    undocumented = [
+        n for n in normlab.__all__ if not (getattr(normlab, n).__doc__ or "").strip()
+    ]
     assert not undocumented
 
 
@@ -22,7 +24,9 @@ def test_import_pulls_no_heavy_optional_dependency():
         "import sys, normlab; heavy = [m for m in ('tensorflow', 'tensorflow_datasets', "
         "'matplotlib', 'jupyter_book', 'torch', 'pytest') if m in sys.modules]; print(heavy)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -41,6 +45,10 @@ def test_the_api_page_says_where_every_top_level_object_lives():
             for name in re.findall(r"`(\w+)`", cells[0]):
                 listed[name] = module
     objects = {n for n in normlab.__all__ if not inspect.ismodule(getattr(normlab, n))}
-    assert objects <= set(listed), f"missing from the table: {sorted(objects - set(listed))}"
+    assert objects <= set(listed), (
+        f"missing from the table: {sorted(objects - set(listed))}"
+    )
     for name, module in listed.items():
-        assert hasattr(importlib.import_module(module), name), f"{name} is not in {module}"
+        assert hasattr(importlib.import_module(module), name), (
+            f"{name} is not in {module}"
+        )

@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("check_book", ROOT / ".ci" / "check_book.py")
+_spec = importlib.util.spec_from_file_location(
+    "check_book", ROOT / ".ci" / "check_book.py"
+)
 cb = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(cb)
 
 REPO = "https://github.com/normlab/normlab"
-COLAB = "https://colab.research.google.com/github/normlab/normlab/blob/main/book/ch.ipynb"
+COLAB = (
+    "https://colab.research.google.com/github/normlab/normlab/blob/main/book/ch.ipynb"
+)
 
 
 def facts(**kw):
@@ -44,7 +48,10 @@ def test_toc_docnames_walks_parts_chapters_and_sections():
                 "caption": "A",
                 "chapters": [{"file": "book/a.md", "sections": [{"file": "book/a1"}]}],
             },
-            {"caption": "B", "chapters": [{"file": "book/b.ipynb"}, {"url": "https://x.org"}]},
+            {
+                "caption": "B",
+                "chapters": [{"file": "book/b.ipynb"}, {"url": "https://x.org"}],
+            },
         ],
     }
     assert cb.toc_docnames(toc) == ["book/intro", "book/a", "book/a1", "book/b"]
@@ -58,16 +65,23 @@ def test_colab_url_points_at_the_ipynb_on_main(url):
 
 def test_is_notebook_reads_the_front_matter(tmp_path):
     nb = tmp_path / "nb.md"
-    nb.write_text("---\njupytext:\n  formats: ipynb,md:myst\nkernelspec:\n  name: python3\n---\n")
+    nb.write_text(
+        "---\njupytext:\n  formats: ipynb,md:myst\nkernelspec:\n  name: python3\n---\n"
+    )
     plain = tmp_path / "plain.md"
     plain.write_text("# T\n\nkernelspec: not front matter\n")
     assert cb.is_notebook(nb) and not cb.is_notebook(plain) and not cb.is_notebook(None)
-    assert cb.source_file(tmp_path, "nb") == nb and cb.source_file(tmp_path, "none") is None
+    assert (
+        cb.source_file(tmp_path, "nb") == nb
+        and cb.source_file(tmp_path, "none") is None
+    )
 
 
 def test_output_problems_find_tracebacks_errors_and_stderr():
     f = facts(
-        error_outputs=[{"classes": "output traceback highlight", "text": "\nZeroDivisionError"}],
+        error_outputs=[
+            {"classes": "output traceback highlight", "text": "\nZeroDivisionError"}
+        ],
         output_texts=[
             "\nZeroDivisionError",  # the block above: reported once
             "fine: 97.8 %",
@@ -90,20 +104,35 @@ def test_table_problems_flag_a_pipe_table_shown_as_text():
 
 def test_image_problems_broken_image_and_notebook_without_figure():
     ok = {"src": "a.png", "width": 640, "alt": "", "in_article": True}
-    broken = {"src": "http://h/_images/b.png", "width": 0, "alt": "", "in_article": True}
+    broken = {
+        "src": "http://h/_images/b.png",
+        "width": 0,
+        "alt": "",
+        "in_article": True,
+    }
     assert cb.image_problems(facts(images=[ok], code_cells=2), notebook=True) == []
     assert cb.image_problems(facts(images=[ok, broken]), notebook=False) == [
         "image did not load (naturalWidth 0): http://h/_images/b.png"
     ]
     logo = ok | {"in_article": False}
-    assert "shows no figure" in cb.image_problems(facts(images=[logo], code_cells=2), True)[0]
+    assert (
+        "shows no figure"
+        in cb.image_problems(facts(images=[logo], code_cells=2), True)[0]
+    )
     assert cb.image_problems(facts(images=[logo], code_cells=2), notebook=False) == []
 
 
 def test_math_problems():
     assert cb.math_problems(facts(math=0), "no math") == []
-    assert "did not start" in cb.math_problems(facts(math=2), "MathJax did not start")[0]
-    f = facts(math=2, math_unrendered=["x^2"], math_errors=["Missing }"], math_undefined=["\\foo"])
+    assert (
+        "did not start" in cb.math_problems(facts(math=2), "MathJax did not start")[0]
+    )
+    f = facts(
+        math=2,
+        math_unrendered=["x^2"],
+        math_errors=["Missing }"],
+        math_undefined=["\\foo"],
+    )
     assert cb.math_problems(f, "ok") == [
         "math not typeset by MathJax: 'x^2'",
         "MathJax error: 'Missing }'",
@@ -115,7 +144,10 @@ def test_button_problems(tmp_path):
     (tmp_path / "book").mkdir()
     kw = dict(docname="book/ch", expected_colab=COLAB, root=tmp_path)
     good = facts(colab=[COLAB], download_notebook=["n"])
-    assert any("not in the repository" in p for p in cb.button_problems(good, notebook=True, **kw))
+    assert any(
+        "not in the repository" in p
+        for p in cb.button_problems(good, notebook=True, **kw)
+    )
     (tmp_path / "book" / "ch.ipynb").write_text("{}")
     assert cb.button_problems(good, notebook=True, **kw) == []
     wrong = facts(colab=[COLAB.replace("/main/", "/dev/")], download_source=[])
@@ -149,25 +181,34 @@ def test_listing_problems_flag_a_listing_cut_mid_statement():
     cut = "    total = f(1,\n"  # a stale :lines: range cut the call short
     assert cb.listing_problems(facts(listings=[good])) == []
     (problem,) = cb.listing_problems(facts(listings=[good, cut]))
-    assert problem.startswith("code listing does not parse as Python") and "total = f(1," in problem
+    assert (
+        problem.startswith("code listing does not parse as Python")
+        and "total = f(1," in problem
+    )
 
 
 def test_width_problems_name_the_element_and_the_widths():
     wide = {"tag": "table", "width": 1400, "column": 820, "text": "chapter claim"}
     (problem,) = cb.width_problems(facts(too_wide=[wide]))
-    assert problem == "table is wider than its column (1400 px > 820 px): 'chapter claim'"
+    assert (
+        problem == "table is wider than its column (1400 px > 820 px): 'chapter claim'"
+    )
     assert cb.width_problems(facts()) == []
 
 
 def test_outdated_problems_require_the_mark_for_each_outdated_result_loaded(tmp_path):
     src = tmp_path / "ch.md"
-    src.write_text('full = experiments.committed("elu_mnist")\nx = experiments.committed("snn")\n')
+    src.write_text(
+        'full = experiments.committed("elu_mnist")\nx = experiments.committed("snn")\n'
+    )
     unmarked = facts(article_text="a figure")
     marked = facts(article_text="elu_mnist: OUTDATED: the committed run predates ...")
     (problem,) = cb.outdated_problems(unmarked, src, {"elu_mnist", "other"})
     assert "outdated committed Result of elu_mnist" in problem
     assert cb.outdated_problems(marked, src, {"elu_mnist", "other"}) == []
-    assert cb.outdated_problems(unmarked, src, {"other"}) == []  # loads no outdated Result
+    assert (
+        cb.outdated_problems(unmarked, src, {"other"}) == []
+    )  # loads no outdated Result
 
 
 def test_known_console_errors_are_matched_exactly():
@@ -200,9 +241,13 @@ PNG = bytes.fromhex(
 def _site(tmp_path):
     root = tmp_path / "repo"
     (root / "book").mkdir(parents=True)
-    (root / "_toc.yml").write_text("format: jb-book\nroot: book/a\nchapters:\n- file: book/b\n")
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/a\nchapters:\n- file: book/b\n"
+    )
     (root / "_config.yml").write_text(f"repository:\n  url: {REPO}\n  branch: main\n")
-    front = "---\njupytext:\n  formats: ipynb,md:myst\nkernelspec:\n  name: python3\n---\n"
+    front = (
+        "---\njupytext:\n  formats: ipynb,md:myst\nkernelspec:\n  name: python3\n---\n"
+    )
     for name in ("a", "b"):
         (root / "book" / f"{name}.md").write_text(front + "# T\n")
         (root / "book" / f"{name}.ipynb").write_text("{}")
@@ -213,15 +258,18 @@ def _site(tmp_path):
     for name, other in (("a", "b"), ("b", "a")):
         (html / "_sources" / "book" / f"{name}.md").write_text("# T\n")
         (html / "_sources" / "book" / f"{name}.ipynb").write_text("{}")
-        colab = (
-            f"https://colab.research.google.com/github/normlab/normlab/blob/main/book/{name}.ipynb"
-        )
+        colab = f"https://colab.research.google.com/github/normlab/normlab/blob/main/book/{name}.ipynb"
         buttons = (
             f'<a href="{colab}">Colab</a>'
             f'<a class="btn-download-notebook-button" href="../_sources/book/{name}.ipynb">nb</a>'
         )
         page = PAGE.format(
-            title=name, name=f"book/{name}", buttons=buttons, other=other, img="fig.png", extra=""
+            title=name,
+            name=f"book/{name}",
+            buttons=buttons,
+            other=other,
+            img="fig.png",
+            extra="",
         )
         (html / "book" / f"{name}.html").write_text(page)
     return root, html
@@ -264,17 +312,26 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
         root / "book" / "results" / "mlp_mnist-full.json",
     )
     (root / "book" / "b.md").write_text(
-        (root / "book" / "b.md").read_text() + 'full = experiments.committed("mlp_mnist")\n'
+        (root / "book" / "b.md").read_text()
+        + 'full = experiments.committed("mlp_mnist")\n'
     )
 
     page = (html / "book" / "b.html").read_text()
     error = '<div class="cell_output"><div class="output traceback">ValueError: boom</div></div>'
     planted = page.replace("fig.png", "gone.png").replace("<p-end>", "")
-    planted = planted.replace("</article>", error + "<a href='a.html#nowhere'>x</a></article>")
+    planted = planted.replace(
+        "</article>", error + "<a href='a.html#nowhere'>x</a></article>"
+    )
     planted = planted.replace("a^2 + b^2", "a^2 + b^2}")
-    planted = planted.replace("</article>", "<p>| a | b | |---|---| | 1 | 2 |</p></article>")
-    planted = planted.replace("</article>", '<span class="math">\\(\\foo x\\)</span></article>')
-    listing = '<div class="highlight-python notranslate"><pre>    total = f(1,\n</pre></div>'
+    planted = planted.replace(
+        "</article>", "<p>| a | b | |---|---| | 1 | 2 |</p></article>"
+    )
+    planted = planted.replace(
+        "</article>", '<span class="math">\\(\\foo x\\)</span></article>'
+    )
+    listing = (
+        '<div class="highlight-python notranslate"><pre>    total = f(1,\n</pre></div>'
+    )
     wide = '<table style="width: 3000px"><tr><td>wide</td></tr></table>'
     planted = planted.replace("</article>", listing + wide + "</article>")
     (html / "book" / "b.html").write_text(planted)
@@ -288,7 +345,10 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
     assert "book/b: undefined TeX macro: '\\\\foo'" in text
     assert "book/b: a Markdown table is shown as raw text: '| a | b |" in text
     assert "book/b: code listing does not parse as Python" in text
-    assert "book/b: shows the outdated committed Result of mlp_mnist without its mark" in text
+    assert (
+        "book/b: shows the outdated committed Result of mlp_mnist without its mark"
+        in text
+    )
     assert "book/b: table is wider than its column (3000 px" in text
     assert len(problems) == 10, out  # the ten above, each said once
     assert not any(p.startswith("book/a:") for p in problems), out
@@ -297,16 +357,18 @@ def test_browser_check_passes_a_good_site_and_names_each_planted_problem(tmp_pat
 def test_outdated_problems_see_the_results_a_chapter_leads_with(tmp_path):
     src = tmp_path / "ch.md"
     src.write_text('r = plotting.lead("elu_mnist", profile)\n')
-    (problem,) = cb.outdated_problems(facts(article_text="a figure"), src, {"elu_mnist"})
+    (problem,) = cb.outdated_problems(
+        facts(article_text="a figure"), src, {"elu_mnist"}
+    )
     assert "elu_mnist" in problem
 
 
-def test_wide_cells_and_tables_fail_wide_listings_are_only_listed():
+def test_wide_cells_tables_and_listings_fail():
     cell = {"tag": "pre", "width": 900, "column": 752, "text": "x = 1", "kind": "cell"}
     listing = {**cell, "kind": "listing", "text": "def f(): ..."}
     table = {**cell, "tag": "table", "kind": "table"}
+    narrow = {**listing, "width": 700}
     got = cb.width_problems(facts(too_wide=[cell, listing, table]))
-    assert len(got) == 2 and not any("def f()" in p for p in got)
-    assert cb.wide_listings(facts(too_wide=[cell, listing])) == [
-        "pre is wider than its column (900 px > 752 px): 'def f(): ...'"
-    ]
+    assert len(got) == 3
+    assert "pre is wider than its column (900 px > 752 px): 'def f(): ...'" in got
+    assert cb.width_problems(facts(too_wide=[narrow]), kinds=("table",)) == []

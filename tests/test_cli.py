@@ -16,24 +16,41 @@ def test_help_explains_every_flag(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     out = capsys.readouterr().out
-    for flag in ("--profile", "--seeds", "--out", "--data-dir", "--no-cache", "--quiet", "--set"):
+    for flag in (
+        "--profile",
+        "--seeds",
+        "--out",
+        "--data-dir",
+        "--no-cache",
+        "--quiet",
+        "--set",
+    ):
         assert flag in out
 
 
 def test_run_small_profile_on_real_mnist(with_data, tmp_path, capsys):
     """The acceptance run: a 2-hidden-layer MLP passes 96 % test accuracy within the profile."""
-    assert main(["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"]) == 0
+    assert (
+        main(["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"])
+        == 0
+    )
     out = capsys.readouterr().out
     saved = json.loads((tmp_path / "mlp_mnist-small-seeds0.json").read_text())
     assert (tmp_path / "mlp_mnist-small-seeds0.png").stat().st_size > 10_000
     acc = saved["summary"]["test_accuracy"][0]
     assert acc > 0.96, out
     assert saved["environment"]["backend"] and saved["seeds"] == [0]
-    assert len(saved["metrics"]["histories"][0]["test_accuracy"]) == saved["config"]["epochs"]
+    assert (
+        len(saved["metrics"]["histories"][0]["test_accuracy"])
+        == saved["config"]["epochs"]
+    )
     assert main(["show", str(tmp_path / "mlp_mnist-small-seeds0.json")]) == 0
     assert f"{acc:.4f}" in capsys.readouterr().out
     # the same run again is a cache hit, and says so instead of claiming to have trained
-    assert main(["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"]) == 0
+    assert (
+        main(["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "not retrained" in out and "originally trained in" in out
 
@@ -41,7 +58,9 @@ def test_run_small_profile_on_real_mnist(with_data, tmp_path, capsys):
 def test_set_overrides_and_errors(with_data, tmp_path, capsys):
     args = ["run", "mlp_mnist", "--out", str(tmp_path), "--quiet", "--seeds", "0"]
     assert main(args + ["--set", "epochs=1", "width=8"]) == 0
-    saved = json.loads((tmp_path / "mlp_mnist-small-epochs=1-width=8-seeds0.json").read_text())
+    saved = json.loads(
+        (tmp_path / "mlp_mnist-small-epochs=1-width=8-seeds0.json").read_text()
+    )
     assert saved["config"]["epochs"] == 1 and saved["config"]["width"] == 8
     assert main(args + ["--set", "widht=8"]) == 1
     assert "unknown config fields" in capsys.readouterr().err
@@ -59,7 +78,9 @@ def test_missing_data_dir_is_an_error(tmp_path, capsys):
     assert "absent" in capsys.readouterr().err
 
 
-def test_reproduce_writes_each_result_and_resumes(with_data, tmp_path, capsys, monkeypatch):
+def test_reproduce_writes_each_result_and_resumes(
+    with_data, tmp_path, capsys, monkeypatch
+):
     from normlab import experiments, results
     from normlab.results import Result
 
@@ -71,16 +92,35 @@ def test_reproduce_writes_each_result_and_resumes(with_data, tmp_path, capsys, m
         return Result("", "", config, seeds, {}, summary={"test_accuracy": [0.5]})
 
     monkeypatch.setattr(module, "run", fake_run)
-    args = ["reproduce", "--profile", "small", "--only", "mlp_mnist", "--out", str(tmp_path)]
+    args = [
+        "reproduce",
+        "--profile",
+        "small",
+        "--only",
+        "mlp_mnist",
+        "--out",
+        str(tmp_path),
+    ]
     assert main(args) == 0
     saved = results.load(tmp_path / "mlp_mnist-small.json")
     assert saved.name == "mlp_mnist" and saved.profile == "small" and len(calls) == 1
-    assert main(args) == 0 and len(calls) == 1  # resumable: the existing file is skipped
+    assert (
+        main(args) == 0 and len(calls) == 1
+    )  # resumable: the existing file is skipped
     assert "exists, skipped" in capsys.readouterr().out
 
 
 def test_reproduce_runs_experiments_in_parallel_processes(tmp_path, capsys):
-    args = ["reproduce", "--profile", "small", "--out", str(tmp_path), "--quiet", "--jobs", "2"]
+    args = [
+        "reproduce",
+        "--profile",
+        "small",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+        "--jobs",
+        "2",
+    ]
     assert main([*args, "--only", "snn_moment_map", "fixed_point_map"]) == 0
     assert {p.name for p in tmp_path.glob("*.json")} == {
         "snn_moment_map-small.json",
@@ -139,6 +179,9 @@ def test_experiment_datasets_are_those_its_configs_read():
     for name in experiments.names():
         for profile in experiments.PROFILES:
             cfg = experiments.get(name).get_config(profile)
-            assert set(experiments.datasets(name, profile)) == read(cfg), (name, profile)
+            assert set(experiments.datasets(name, profile)) == read(cfg), (
+                name,
+                profile,
+            )
     with pytest.raises(ValueError, match="unknown experiment name='nope'"):
         experiments.datasets("nope", "small")

@@ -47,7 +47,9 @@ def test_vmapped_kernels_as_fit_seeds_uses_them():
 
     def grad(conv):
         return jax.vmap(
-            jax.grad(lambda w: jnp.sum(conv(x, w, (1, 1), "SAME", None, None, LAYOUT) ** 2))
+            jax.grad(
+                lambda w: jnp.sum(conv(x, w, (1, 1), "SAME", None, None, LAYOUT) ** 2)
+            )
         )(ws)
 
     ours, ref = grad(conv_general_dilated), grad(jax.lax.conv_general_dilated)
@@ -55,7 +57,9 @@ def test_vmapped_kernels_as_fit_seeds_uses_them():
 
 
 def test_flax_conv_accepts_it():
-    conv = nnx.Conv(3, 4, (3, 3), conv_general_dilated=conv_general_dilated, rngs=nnx.Rngs(0))
+    conv = nnx.Conv(
+        3, 4, (3, 3), conv_general_dilated=conv_general_dilated, rngs=nnx.Rngs(0)
+    )
     plain = nnx.Conv(3, 4, (3, 3), rngs=nnx.Rngs(0))
     x = jnp.ones((2, 8, 8, 3))
     np.testing.assert_allclose(conv(x), plain(x), rtol=1e-6)

@@ -11,7 +11,10 @@ from normlab import data
 
 def test_mnist_real_files(data_dir):
     ds = data.load("mnist", data_dir=data_dir)
-    assert ds.train_images.shape == (60000, 28, 28, 1) and ds.train_images.dtype == np.uint8
+    assert (
+        ds.train_images.shape == (60000, 28, 28, 1)
+        and ds.train_images.dtype == np.uint8
+    )
     assert ds.test_images.shape == (10000, 28, 28, 1)
     assert ds.train_labels.dtype == np.int32 and ds.num_classes == 10
     x = ds.train_images / 255.0
@@ -28,8 +31,12 @@ def test_cifar10_real_files(data_dir):
     assert np.all(np.bincount(ds.train_labels) == 5000)
     assert np.all(np.bincount(ds.test_labels) == 1000)
     x = ds.train_images / 255.0
-    np.testing.assert_allclose(x.mean((0, 1, 2)), [0.49139968, 0.48215841, 0.44653091], atol=1e-7)
-    np.testing.assert_allclose(x.std((0, 1, 2)), [0.24703223, 0.24348513, 0.26158784], atol=1e-6)
+    np.testing.assert_allclose(
+        x.mean((0, 1, 2)), [0.49139968, 0.48215841, 0.44653091], atol=1e-7
+    )
+    np.testing.assert_allclose(
+        x.std((0, 1, 2)), [0.24703223, 0.24348513, 0.26158784], atol=1e-6
+    )
 
 
 def test_second_load_comes_from_the_cache(data_dir, tmp_path, monkeypatch):
@@ -58,7 +65,9 @@ def test_truncated_idx_file_is_named(data_dir, tmp_path):
     bad = folder / "t10k-labels-idx1-ubyte.gz"
     raw = gzip.decompress(bad.read_bytes())
     bad.write_bytes(gzip.compress(raw[:-10]))
-    with pytest.raises(data.CorruptDataError, match="t10k-labels-idx1-ubyte.gz.*truncated"):
+    with pytest.raises(
+        data.CorruptDataError, match="t10k-labels-idx1-ubyte.gz.*truncated"
+    ):
         data.load("mnist", data_dir=folder, cache=False)
 
 
@@ -102,11 +111,16 @@ def test_missing_folder_says_what_was_tried(tmp_path):
         data.load("mnist", data_dir=tmp_path / "nowhere", download=False)
     msg = str(err.value)
     assert f"data_dir={tmp_path / 'nowhere'}: not found" in msg
-    assert "no download (download=False)" in msg and "put the canonical files in that folder" in msg
+    assert (
+        "no download (download=False)" in msg
+        and "put the canonical files in that folder" in msg
+    )
 
 
 def test_tfds_without_tensorflow_is_not_tried_and_prints_nothing(tmp_path, capfd):
-    with pytest.raises(data.DataNotFoundError, match="not used without TensorFlow|not installed"):
+    with pytest.raises(
+        data.DataNotFoundError, match="not used without TensorFlow|not installed"
+    ):
         data.load("cifar10", data_dir=tmp_path, download=False)
     assert capfd.readouterr().err == ""
 
@@ -116,7 +130,9 @@ def test_unknown_dataset_is_rejected():
         data.load("svhn")
 
 
-@pytest.mark.parametrize("name,shape", [("mnist", (28, 28, 1)), ("cifar10", (32, 32, 3))])
+@pytest.mark.parametrize(
+    "name,shape", [("mnist", (28, 28, 1)), ("cifar10", (32, 32, 3))]
+)
 def test_tfds_path_with_mock_data(name, shape, monkeypatch):
     pytest.importorskip("tensorflow")  # tfds is a source only together with TensorFlow
     tfds = pytest.importorskip("tensorflow_datasets")
@@ -128,7 +144,9 @@ def test_tfds_path_with_mock_data(name, shape, monkeypatch):
 
 
 def test_prepare_standardizes_with_training_statistics(data_dir):
-    arrays = data.prepare("mnist", num_train=5000, num_val=1000, num_test=500, data_dir=data_dir)
+    arrays = data.prepare(
+        "mnist", num_train=5000, num_val=1000, num_test=500, data_dir=data_dir
+    )
     x, y = arrays["train"]
     assert x.shape == (4000, 28, 28, 1) and x.dtype == np.float32 and len(y) == 4000
     assert abs(x.mean()) < 1e-5 and abs(x.std() - 1) < 1e-5

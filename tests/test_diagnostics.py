@@ -79,7 +79,9 @@ def test_deep_relu_bn_nets_have_lower_gradient_correlation_than_shallow_ones():
 
 
 def test_gradient_correlation_of_linear_models_is_one():
-    make = lambda k: MLP(3, 1, depth=2, width=8, activation="identity", rngs=nnx.Rngs(k))  # noqa
+    def make(k):
+        return MLP(3, 1, depth=2, width=8, activation="identity", rngs=nnx.Rngs(k))
+
     x = jax.random.normal(jax.random.key(1), (16, 3))
     c = D.gradient_correlation(make, jax.random.split(jax.random.key(2), 3), x, lag=3)
     assert c["correlation"] == pytest.approx(1.0, abs=1e-6)
@@ -88,7 +90,13 @@ def test_gradient_correlation_of_linear_models_is_one():
 
 def test_batch_norm_keeps_units_active_half_the_time_and_coactive_less_when_far():
     net = MLP(
-        1, 1, depth=4, width=100, normalization="batch", kernel_init="he_normal", rngs=nnx.Rngs(0)
+        1,
+        1,
+        depth=4,
+        width=100,
+        normalization="batch",
+        kernel_init="he_normal",
+        rngs=nnx.Rngs(0),
     )
     x = jnp.linspace(-2, 2, N, endpoint=False)[:, None]
     stats = D.activation_statistics(net, x)
@@ -165,7 +173,11 @@ def test_orthogonally_initialized_models_do_not_hang_and_are_linear():
 
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     out = subprocess.run(
-        [sys.executable, "-c", _LOOKS_LINEAR], capture_output=True, text=True, timeout=300, env=env
+        [sys.executable, "-c", _LOOKS_LINEAR],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert out.returncode == 0, out.stderr
     corr, err = map(float, out.stdout.split())

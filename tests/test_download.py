@@ -114,33 +114,49 @@ def silent_port():
 
 
 def _left(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+    return (
+        sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+        if folder.exists()
+        else []
+    )
 
 
-def test_mnist_downloads_and_matches_the_real_files(server, checksums, data_dir, tmp_path):
+def test_mnist_downloads_and_matches_the_real_files(
+    server, checksums, data_dir, tmp_path
+):
     _, url = server
-    ds = data.load("mnist", data_dir=tmp_path / "d", mirrors=[f"{url}/good/"], cache=False)
+    ds = data.load(
+        "mnist", data_dir=tmp_path / "d", mirrors=[f"{url}/good/"], cache=False
+    )
     ref = data.load("mnist", data_dir=data_dir, cache=False)
     np.testing.assert_array_equal(ds.train_images, ref.train_images)
     np.testing.assert_array_equal(ds.test_labels, ref.test_labels)
-    assert _left(tmp_path / "d") == ["mnist", *(f"mnist/{n}" for n in sorted(data.SHA256["mnist"]))]
+    assert _left(tmp_path / "d") == [
+        "mnist",
+        *(f"mnist/{n}" for n in sorted(data.SHA256["mnist"])),
+    ]
 
 
-def test_cifar_tarball_is_verified_unpacked_and_removed(server, checksums, data_dir, tmp_path):
+def test_cifar_tarball_is_verified_unpacked_and_removed(
+    server, checksums, data_dir, tmp_path
+):
     _, url = server
     ds = data.load("cifar10", data_dir=tmp_path, mirrors=[f"{url}/good"], cache=False)
     assert ds.train_images.shape == (5 * CIFAR_ROWS, 32, 32, 3)
     ref = data.load("cifar10", data_dir=data_dir, cache=False)
     np.testing.assert_array_equal(ds.test_images, ref.test_images[:CIFAR_ROWS])
     np.testing.assert_array_equal(
-        ds.train_labels[CIFAR_ROWS : 2 * CIFAR_ROWS], ref.train_labels[10000 : 10000 + CIFAR_ROWS]
+        ds.train_labels[CIFAR_ROWS : 2 * CIFAR_ROWS],
+        ref.train_labels[10000 : 10000 + CIFAR_ROWS],
     )
     assert [p.name for p in tmp_path.iterdir()] == ["cifar-10-batches-py"]
 
 
 def test_mirrors_are_tried_in_order(server, checksums, tmp_path):
     httpd, url = server
-    folder = data.download("mnist", tmp_path, mirrors=[f"{url}/corrupt/", f"{url}/good/"])
+    folder = data.download(
+        "mnist", tmp_path, mirrors=[f"{url}/corrupt/", f"{url}/good/"]
+    )
     assert len(list((folder / "mnist").iterdir())) == 4
     assert [h.split("/")[1] for h in httpd.hits] == ["corrupt", "good"] * 4
 
@@ -148,10 +164,15 @@ def test_mirrors_are_tried_in_order(server, checksums, tmp_path):
 def test_mirrors_from_the_environment(server, checksums, tmp_path, monkeypatch):
     _, url = server
     monkeypatch.setenv("NORMLAB_MNIST_MIRRORS", f"{url}/nothing/, {url}/good/")
-    assert data.load("mnist", data_dir=tmp_path, cache=False).train_images.shape[0] == 60000
+    assert (
+        data.load("mnist", data_dir=tmp_path, cache=False).train_images.shape[0]
+        == 60000
+    )
 
 
-def test_corrupt_download_names_file_and_url_and_keeps_nothing(server, checksums, tmp_path):
+def test_corrupt_download_names_file_and_url_and_keeps_nothing(
+    server, checksums, tmp_path
+):
     httpd, url = server
     with pytest.raises(data.DataNotFoundError) as err:
         data.load("mnist", data_dir=tmp_path, mirrors=[f"{url}/corrupt/"], cache=False)
@@ -171,8 +192,12 @@ def test_dropped_connection_is_retried_then_reported(server, checksums, tmp_path
 
 
 def test_server_that_never_answers_times_out(silent_port, checksums, tmp_path):
-    with pytest.raises(data.DownloadError, match=r"no answer within timeout=0.2 s \(2 tries\)"):
-        data.download("cifar10", tmp_path, mirrors=[silent_port], retries=1, timeout=0.2)
+    with pytest.raises(
+        data.DownloadError, match=r"no answer within timeout=0.2 s \(2 tries\)"
+    ):
+        data.download(
+            "cifar10", tmp_path, mirrors=[silent_port], retries=1, timeout=0.2
+        )
     assert _left(tmp_path) == []
 
 
@@ -185,7 +210,10 @@ def test_offline_error_names_the_folder_the_flag_and_the_download(
         data.load("mnist", mirrors=[closed_port])
     msg = str(err.value)
     absolute = str(tmp_path / "rel" / "data")
-    assert f"$NORMLAB_DATA_DIR=rel/data (resolved against the current directory: {absolute})" in msg
+    assert (
+        f"$NORMLAB_DATA_DIR=rel/data (resolved against the current directory: {absolute})"
+        in msg
+    )
     assert f"{closed_port}/train-images-idx3-ubyte.gz: cannot connect" in msg
     assert "--data-dir" in msg and "set $NORMLAB_DATA_DIR" not in msg  # already set
 
@@ -194,16 +222,24 @@ def test_offline_without_any_folder_suggests_both(closed_port, checksums, monkey
     with pytest.raises(data.DataNotFoundError) as err:
         data.load("cifar10", mirrors=[closed_port])
     msg = str(err.value)
-    assert "--data-dir" in msg and "set $NORMLAB_DATA_DIR" in msg and "cannot connect" in msg
+    assert (
+        "--data-dir" in msg
+        and "set $NORMLAB_DATA_DIR" in msg
+        and "cannot connect" in msg
+    )
 
 
 def test_download_switched_off_by_the_environment(checksums, tmp_path, monkeypatch):
     monkeypatch.setenv("NORMLAB_DOWNLOAD", "0")
-    with pytest.raises(data.DataNotFoundError, match=r"no download \(\$NORMLAB_DOWNLOAD=0\)"):
+    with pytest.raises(
+        data.DataNotFoundError, match=r"no download \(\$NORMLAB_DOWNLOAD=0\)"
+    ):
         data.load("mnist", data_dir=tmp_path)
 
 
-def test_interrupted_download_leaves_no_partial_file(server, checksums, tmp_path, monkeypatch):
+def test_interrupted_download_leaves_no_partial_file(
+    server, checksums, tmp_path, monkeypatch
+):
     _, url = server
 
     class Interrupt:
@@ -219,7 +255,9 @@ def test_interrupted_download_leaves_no_partial_file(server, checksums, tmp_path
     assert _left(tmp_path) == []
 
 
-def test_interrupted_cache_write_leaves_no_temporary_file(data_dir, tmp_path, monkeypatch):
+def test_interrupted_cache_write_leaves_no_temporary_file(
+    data_dir, tmp_path, monkeypatch
+):
     monkeypatch.setenv("NORMLAB_CACHE_DIR", str(tmp_path))
 
     def half_then_interrupt(file, **arrays):
@@ -238,7 +276,9 @@ def test_cache_with_wrong_arrays_is_rebuilt(data_dir, tmp_path, monkeypatch):
     (path,) = tmp_path.glob("mnist-*.npz")
     with np.load(path) as z:
         arrays = dict(z)
-    arrays["test_labels"] = (arrays["test_labels"] + 1) % 10  # wrong, digests left as they were
+    arrays["test_labels"] = (
+        arrays["test_labels"] + 1
+    ) % 10  # wrong, digests left as they were
     np.savez(path, **arrays)
     again = data.load("mnist", data_dir=data_dir)
     np.testing.assert_array_equal(again.test_labels, ref.test_labels)

@@ -24,11 +24,14 @@ def _selu_inputs(mean, var, key):
 
 
 @pytest.mark.parametrize(
-    ("mean", "var", "rate"), [(0.0, 1.0, 0.1), (0.0, 1.0, 0.2), (0.0, 4.0, 0.1), (0.5, 1.0, 0.05)]
+    ("mean", "var", "rate"),
+    [(0.0, 1.0, 0.1), (0.0, 1.0, 0.2), (0.0, 4.0, 0.1), (0.5, 1.0, 0.05)],
 )
 def test_moments_kept_within_4_sigma(mean, var, rate):
     x = _selu_inputs(mean, var, jax.random.key(1))
-    y = np.asarray(AlphaDropout(rate, mean=mean, var=var, rngs=nnx.Rngs(dropout=2))(x), np.float64)
+    y = np.asarray(
+        AlphaDropout(rate, mean=mean, var=var, rngs=nnx.Rngs(dropout=2))(x), np.float64
+    )
     centred = y - mean
     assert abs(centred.mean()) < 4 * np.sqrt(var / N)
     m4 = np.mean(centred**4)
@@ -77,7 +80,9 @@ def test_missing_rngs_raises():
 
 
 def test_broadcast_dims_share_a_mask():
-    y = AlphaDropout(0.5, broadcast_dims=(0,), rngs=nnx.Rngs(dropout=0))(jnp.zeros((4, 64)))
+    y = AlphaDropout(0.5, broadcast_dims=(0,), rngs=nnx.Rngs(dropout=0))(
+        jnp.zeros((4, 64))
+    )
     assert (y == y[0]).all()
 
 
@@ -107,7 +112,15 @@ def test_mlp_alpha_dropout_option():
     mlp.eval()
     assert (mlp(x) == mlp(x)).all()
     with pytest.raises(ValueError, match="dropout="):
-        MLP(6, 3, depth=1, width=4, dropout_rate=0.1, dropout="gaussian", rngs=nnx.Rngs(0))
+        MLP(
+            6,
+            3,
+            depth=1,
+            width=4,
+            dropout_rate=0.1,
+            dropout="gaussian",
+            rngs=nnx.Rngs(0),
+        )
 
 
 class _Mixed(nnx.Module):

@@ -42,20 +42,33 @@ def test_elu_mnist(with_data):
         probe_size=50,
     )
     c = r.metrics["curves"]["srelu"]
-    assert len(c["train_loss"][0]) == len(c["val_loss"][0]) == len(c["median_activation"][0]) == 2
+    assert (
+        len(c["train_loss"][0])
+        == len(c["val_loss"][0])
+        == len(c["median_activation"][0])
+        == 2
+    )
     assert c["train_loss"][0][1] < c["train_loss"][0][0]
 
 
 def test_snn_depth(with_data):
     r = _run(
-        "snn_depth", datasets=["mnist"], depths=[2], width=16, num_train={"mnist": 256}, epochs=2
+        "snn_depth",
+        datasets=["mnist"],
+        depths=[2],
+        width=16,
+        num_train={"mnist": 256},
+        epochs=2,
     )
     assert set(r.metrics["train_loss"]) == {"mnist/snn/2", "mnist/bn/2"}
     assert len(r.metrics["train_loss"]["mnist/snn/2"][0]) == 3  # start + 2 epochs
     assert np.isfinite(r.summary["final_train_loss"]["mnist/bn/2"]).all()
     # the BN net's eval-mode curve is kept beside its batch-statistics one, and differs
     assert set(r.metrics["train_loss_eval_mode"]) == {"mnist/bn/2"}
-    assert r.metrics["train_loss_eval_mode"]["mnist/bn/2"] != r.metrics["train_loss"]["mnist/bn/2"]
+    assert (
+        r.metrics["train_loss_eval_mode"]["mnist/bn/2"]
+        != r.metrics["train_loss"]["mnist/bn/2"]
+    )
 
 
 def test_snn_depth_rejects_an_unknown_setup():
@@ -69,7 +82,9 @@ def test_snn_depth_rejects_an_unknown_setup():
 def test_standardize_per_feature_gives_each_feature_mean_0_and_variance_1():
     rng = np.random.default_rng(0)
     train_x = rng.integers(0, 256, size=(500, 4, 4, 3), dtype=np.uint8)
-    train_x[:, 0, 0, :] = 17  # a constant feature stays 0, as with sklearn's StandardScaler
+    train_x[:, 0, 0, :] = (
+        17  # a constant feature stays 0, as with sklearn's StandardScaler
+    )
     test_x = rng.integers(0, 256, size=(7, 4, 4, 3), dtype=np.uint8)
     test_x[:, 0, 0, :] = 17
     xt, xv = snn_depth.standardize_per_feature(train_x, test_x)
@@ -104,11 +119,19 @@ def test_batch_stat_loss_normalizes_each_batch_with_its_own_statistics():
         m = nnx.clone(model)
         m.train()
         logits = m(x[4 * i : 4 * i + 4])
-        ref.append(optax.softmax_cross_entropy_with_integer_labels(logits, y[4 * i : 4 * i + 4]))
-    np.testing.assert_allclose(float(got), float(jnp.concatenate(ref).mean()), rtol=1e-5)
+        ref.append(
+            optax.softmax_cross_entropy_with_integer_labels(
+                logits, y[4 * i : 4 * i + 4]
+            )
+        )
+    np.testing.assert_allclose(
+        float(got), float(jnp.concatenate(ref).mean()), rtol=1e-5
+    )
     assert abs(float(got) - train.evaluate(model, (x, y))["loss"]) > 1e-3
     after = jax.tree.map(np.asarray, nnx.state(model, nnx.BatchStat))
-    assert jax.tree.all(jax.tree.map(np.array_equal, before, after))  # running stats untouched
+    assert jax.tree.all(
+        jax.tree.map(np.array_equal, before, after)
+    )  # running stats untouched
     # the last partial batch is dropped, as the authors' generate_minibatches
     np.testing.assert_allclose(
         float(snn_depth.batch_stat_loss(model, x[:11], y[:11], 4)),
@@ -123,7 +146,9 @@ def test_batch_stat_loss_of_a_net_without_batch_norm_is_its_eval_loss():
     y = jnp.asarray(rng.integers(0, 10, size=16), jnp.int32)
     snn = snn_depth.make_net("snn", 5, depth=3, width=6, key=jax.random.key(0))
     np.testing.assert_allclose(
-        float(snn_depth.batch_stat_loss(snn, x, y, 8)), train.evaluate(snn, (x, y))["loss"], 1e-5
+        float(snn_depth.batch_stat_loss(snn, x, y, 8)),
+        train.evaluate(snn, (x, y))["loss"],
+        1e-5,
     )
 
 
@@ -138,11 +163,16 @@ def test_selu_vs_bn(with_data):
         epochs=2,
     )
     acc, sel = r.summary["test_accuracy"], r.summary["selection"]
-    assert set(acc) == {f"mnist/{a}-2/{n}" for a in ("mlp", "cnn") for n in ("selu", "relu_bn")}
+    assert set(acc) == {
+        f"mnist/{a}-2/{n}" for a in ("mlp", "cnn") for n in ("selu", "relu_bn")
+    }
     for k, s in sel.items():  # the selected rate is one where no seed diverged
         assert s["diverged"][[0.1, 1e4].index(s["lr"])] == 0 and len(acc[k]) == 1
     # without batch norm lr 1e4 blows the SELU MLP up: recorded, and 0.1 is selected
-    assert sel["mnist/mlp-2/selu"]["diverged"] == [0, 1] and sel["mnist/mlp-2/selu"]["lr"] == 0.1
+    assert (
+        sel["mnist/mlp-2/selu"]["diverged"] == [0, 1]
+        and sel["mnist/mlp-2/selu"]["lr"] == 0.1
+    )
     assert 0.3 < acc["mnist/mlp-2/selu"][0] <= 1.0
     h = r.metrics["histories"]["mnist/mlp-2/selu"][0]
     assert len(h["extra"]["val_accuracy"]) == 2
@@ -153,7 +183,11 @@ def test_selu_vs_bn_selects_on_validation_and_reads_test_at_the_best_epoch():
     from normlab.experiments.selu_vs_bn import select
 
     def h(val, test, diverged=None):
-        return {"extra": {"val_accuracy": val}, "test_accuracy": test, "diverged_at": diverged}
+        return {
+            "extra": {"val_accuracy": val},
+            "test_accuracy": test,
+            "diverged_at": diverged,
+        }
 
     runs = [  # (lr, seed), seed fastest: lr 0.1 has the best mean validation accuracy
         h([0.5, 0.6], [0.9, 0.9]),
@@ -161,7 +195,9 @@ def test_selu_vs_bn_selects_on_validation_and_reads_test_at_the_best_epoch():
         h([0.8, 0.7], [0.60, 0.99]),
         h([0.6, 0.9], [0.70, 0.75]),
         h([0.99, 0.99], [0.99, 0.99]),
-        h([0.1, 0.1], [0.1, 0.1], diverged=3),  # lr 1.0: one seed diverged, not eligible
+        h(
+            [0.1, 0.1], [0.1, 0.1], diverged=3
+        ),  # lr 1.0: one seed diverged, not eligible
     ]
     s = select(runs, [0.01, 0.1, 1.0], 2)
     assert s["lr"] == 0.1 and s["test_accuracy"] == [0.60, 0.75] and not s["at_edge"]

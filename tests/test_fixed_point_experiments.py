@@ -28,7 +28,9 @@ def test_snn_for_another_fixed_point_converges_to_it():
         rngs=nnx.Rngs(0),
         convention="normalized_weights",
     )
-    x = 0.5 * jax.random.normal(jax.random.key(1), (256, 128))  # starts at variance 0.25
+    x = 0.5 * jax.random.normal(
+        jax.random.key(1), (256, 128)
+    )  # starts at variance 0.25
     mean, var = layer_moments(net, x)[-1]
     assert abs(mean) < 0.2 and 3.0 < var < 5.0
 
@@ -159,7 +161,10 @@ def test_fixed_point_gradients_grow_by_chi_per_layer():
     text, verdict = normlab.experiments.get("fixed_point_gradients").CLAIMS[0].judge(r)
     assert verdict == "not reproduced" and "(0, 4): x1.2" in text
     # the seed's question: growth follows chi and rises with the variance
-    assert normlab.experiments.get("fixed_point_gradients").CLAIMS[1].judge(r)[1] == "reproduced"
+    assert (
+        normlab.experiments.get("fixed_point_gradients").CLAIMS[1].judge(r)[1]
+        == "reproduced"
+    )
 
 
 def test_chi_separation_rule_needs_growth_to_rise_with_the_variance():
@@ -171,4 +176,6 @@ def test_chi_separation_rule_needs_growth_to_rise_with_the_variance():
         return CLAIMS[1].judge(Result("d", "small", {"depth": 4}, [0], {}, summary))[1]
 
     assert judged([(4.0, 1.2), (0.25, 1.02), (1.0, 1.07)]) == "reproduced"  # any order
-    assert judged([(0.25, 1.07), (1.0, 1.02)]) == "partly"  # matches chi but does not rise
+    assert (
+        judged([(0.25, 1.07), (1.0, 1.02)]) == "partly"
+    )  # matches chi but does not rise

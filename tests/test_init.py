@@ -21,10 +21,14 @@ def _assert_standardised(stats, layers=None):
 
 @pytest.mark.parametrize("parameterization", ["normal", "weight_norm"])
 def test_mlp_preactivations_standardised(parameterization):
-    mlp = MLP(12, 5, depth=2, width=16, parameterization=parameterization, rngs=nnx.Rngs(0))
+    mlp = MLP(
+        12, 5, depth=2, width=16, parameterization=parameterization, rngs=nnx.Rngs(0)
+    )
     x = 3.0 * jax.random.normal(jax.random.key(1), (200, 12)) + 1.0
     before = preactivation_moments(mlp, x)
-    assert max(float(jnp.abs(s["std"] - 1).max()) for s in before) > 0.1  # not already so
+    assert (
+        max(float(jnp.abs(s["std"] - 1).max()) for s in before) > 0.1
+    )  # not already so
     paths = data_dependent_init(mlp, x)
     assert paths == ["hidden/0", "hidden/1", "out"]
     _assert_standardised(preactivation_moments(mlp, x))
@@ -34,25 +38,39 @@ def test_mlp_preactivations_standardised(parameterization):
 
 @pytest.mark.parametrize("parameterization", ["normal", "weight_norm"])
 def test_convnet_preactivations_standardised(parameterization):
-    net = ConvPoolCNNC(10, width=0.05, parameterization=parameterization, rngs=nnx.Rngs(0))
-    x = jax.random.normal(jax.random.key(1), (8, 12, 12, 3))  # 12 -> 6 -> 3 -> 1 (valid)
+    net = ConvPoolCNNC(
+        10, width=0.05, parameterization=parameterization, rngs=nnx.Rngs(0)
+    )
+    x = jax.random.normal(
+        jax.random.key(1), (8, 12, 12, 3)
+    )  # 12 -> 6 -> 3 -> 1 (valid)
     paths = data_dependent_init(net, x)
     assert len(paths) == 10
     _assert_standardised(preactivation_moments(net, x))
     assert net.noise.deterministic is False and net.dropout.deterministic is False
 
 
-@pytest.mark.parametrize("parameterization", ["weight_norm_mean_only", "mean_only_batch_norm"])
+@pytest.mark.parametrize(
+    "parameterization", ["weight_norm_mean_only", "mean_only_batch_norm"]
+)
 def test_mean_only_convnet_scale_set_and_norm_state_restored(parameterization):
-    net = ConvPoolCNNC(10, width=0.05, parameterization=parameterization, rngs=nnx.Rngs(0))
-    x = jax.random.normal(jax.random.key(1), (8, 12, 12, 3))  # 12 -> 6 -> 3 -> 1 (valid)
-    assert len(data_dependent_init(net, x)) == 10  # the 9 convolutions and the output layer
+    net = ConvPoolCNNC(
+        10, width=0.05, parameterization=parameterization, rngs=nnx.Rngs(0)
+    )
+    x = jax.random.normal(
+        jax.random.key(1), (8, 12, 12, 3)
+    )  # 12 -> 6 -> 3 -> 1 (valid)
+    assert (
+        len(data_dependent_init(net, x)) == 10
+    )  # the 9 convolutions and the output layer
     stats = preactivation_moments(net, x)
     for s in stats:  # no bias anywhere: std 1, the mean is the norm's to remove
         np.testing.assert_allclose(s["std"], 1.0, atol=1e-5)
     for norm in [*net.norms, net.out_norm]:
         np.testing.assert_array_equal(norm.mean[...], 0.0)  # running means restored
-    logits = net(x)  # train mode: the output's mean-only norm centres the logits on the batch
+    logits = net(
+        x
+    )  # train mode: the output's mean-only norm centres the logits on the batch
     np.testing.assert_allclose(logits.mean(0), 0.0, atol=1e-5)
 
 
@@ -93,7 +111,9 @@ def test_paper_formula_from_unit_g():
     t = x @ (v / jnp.linalg.norm(v, axis=0))
     data_dependent_init(wn, x)
     np.testing.assert_allclose(wn.g[...], 1 / t.std(0), rtol=1e-5)
-    np.testing.assert_allclose(wn.bias[...], -t.mean(0) / t.std(0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        wn.bias[...], -t.mean(0) / t.std(0), rtol=1e-4, atol=1e-6
+    )
 
 
 def test_nothing_to_initialise():

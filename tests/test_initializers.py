@@ -17,7 +17,9 @@ def _draw(init):
 
 @pytest.mark.parametrize("scale", [1.0, 2.0])
 def test_variance_is_scale_over_fan_in_within_4_sigma(scale):
-    w = _draw(lecun_normal_untruncated(scale=scale)) * np.sqrt(FAN_IN / scale)  # ~ N(0, 1)
+    w = _draw(lecun_normal_untruncated(scale=scale)) * np.sqrt(
+        FAN_IN / scale
+    )  # ~ N(0, 1)
     assert abs(w.mean()) < 4 / np.sqrt(N)
     assert abs(w.var() - 1.0) < 4 * np.sqrt(2 / N)  # sd of a sample variance of N(0, 1)
 
@@ -28,8 +30,12 @@ def test_untruncated_tails_unlike_flax_lecun_normal():
     frac = np.mean(np.abs(ours) > 2)
     assert abs(frac - p) < 4 * np.sqrt(p * (1 - p) / N)
     flax = _draw(initializers.get("lecun_normal")) * np.sqrt(FAN_IN)
-    assert np.abs(flax).max() <= 2 / 0.87962566103423978 + 1e-5  # truncated at 2 sd, rescaled
-    assert abs(flax.var() - 1.0) < 4 * np.sqrt(2 / N)  # its kurtosis < 3: a looser bound
+    assert (
+        np.abs(flax).max() <= 2 / 0.87962566103423978 + 1e-5
+    )  # truncated at 2 sd, rescaled
+    assert abs(flax.var() - 1.0) < 4 * np.sqrt(
+        2 / N
+    )  # its kurtosis < 3: a looser bound
 
 
 def test_registered_under_clear_names():

@@ -56,12 +56,16 @@ def test_looks_linear_conv_layer_is_linear():
     linear = nnx.Conv(4, 3, (3, 3), padding="SAME", use_bias=False, rngs=nnx.Rngs(2))
     linear.kernel[...] = conv2.kernel[:, :, :4]
     z = conv1(jax.random.normal(jax.random.key(3), (2, 7, 7, 2)))
-    np.testing.assert_allclose(conv2(activations.crelu(z)), linear(z), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        conv2(activations.crelu(z)), linear(z), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_looks_linear_gradient_does_not_shatter():
     net = LooksLinearMLP(1, 1, depth=30, width=32, rngs=nnx.Rngs(0))
-    _, g = diagnostics.line_gradients(net, num=64, lo=-1.9, hi=2.1)  # avoid the kink at 0
+    _, g = diagnostics.line_gradients(
+        net, num=64, lo=-1.9, hi=2.1
+    )  # avoid the kink at 0
     np.testing.assert_allclose(diagnostics.autocorrelation(g), 1.0, atol=1e-5)
     assert jnp.ptp(g) <= 1e-5 * abs(g).max()
 
@@ -84,9 +88,16 @@ def test_looks_linear_experiment_smoke(data_dir):
         },
     )
     acc = r.summary["test_accuracy"]
-    assert set(acc) == {"CReLU + looks-linear", "CReLU + He init", "ReLU + BN", "resnet + BN"}
+    assert set(acc) == {
+        "CReLU + looks-linear",
+        "CReLU + He init",
+        "ReLU + BN",
+        "resnet + BN",
+    }
     assert all(0.0 <= a["2"][0] <= 1.0 for a in acc.values())
-    assert all(b["2"] == [None] for b in r.summary["diverged"].values())  # one epoch, no blow-up
+    assert all(
+        b["2"] == [None] for b in r.summary["diverged"].values()
+    )  # one epoch, no blow-up
     assert len(looks_linear.figure(r).axes) == 2
 
 
@@ -114,7 +125,9 @@ def _judged(acc, blown):
     from normlab.results import Result
 
     return CLAIMS[0].judge(
-        Result("demo", "small", {}, [0, 1], {}, {"test_accuracy": acc, "diverged": blown})
+        Result(
+            "demo", "small", {}, [0, 1], {}, {"test_accuracy": acc, "diverged": blown}
+        )
     )
 
 

@@ -52,4 +52,6 @@ def test_bfloat16_input_statistics_in_float32():
     y = bn(x)
     assert y.dtype == jnp.bfloat16
     assert bn.mean.dtype == jnp.float32
-    np.testing.assert_allclose(bn.mean[...], 0.1 * x.astype(jnp.float32).mean(0), rtol=1e-6)
+    np.testing.assert_allclose(
+        bn.mean[...], 0.1 * x.astype(jnp.float32).mean(0), rtol=1e-6
+    )

@@ -5,7 +5,9 @@ import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("prose_numbers", ROOT / ".ci" / "prose_numbers.py")
+_spec = importlib.util.spec_from_file_location(
+    "prose_numbers", ROOT / ".ci" / "prose_numbers.py"
+)
 pn = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(pn)
 
@@ -25,7 +27,9 @@ def _code(source, glued=()):
 def test_trace_follows_variables_to_the_result_and_forgets_reassigned_ones():
     nb = {
         "cells": [
-            _code("if True:\n    %pip install x\n"),  # a magic must not hide the cells after it
+            _code(
+                "if True:\n    %pip install x\n"
+            ),  # a magic must not hide the cells after it
             _code(
                 'a = experiments.run_experiment("one", profile=profile)\n'
                 'full = experiments.committed("two")'
@@ -37,7 +41,10 @@ def test_trace_follows_variables_to_the_result_and_forgets_reassigned_ones():
         ]
     }
     got = pn.trace(nb)
-    live, full = ("one", pn.SOURCE_CALL["run_experiment"]), ("two", pn.SOURCE_CALL["committed"])
+    live, full = (
+        ("one", pn.SOURCE_CALL["run_experiment"]),
+        ("two", pn.SOURCE_CALL["committed"]),
+    )
     assert got["k1"]["sources"] == sorted([live, full])
     assert got["k2"] == {"value": "0.50", "sources": [live]}
     assert got["k3"]["sources"] == []  # s was reassigned from a constant

@@ -12,7 +12,9 @@ from normlab.nn.residual import ResidualBlock
 
 def _branch():
     return nnx.Sequential(
-        nnx.Linear(5, 5, rngs=nnx.Rngs(0)), jax.nn.relu, nnx.Linear(5, 5, rngs=nnx.Rngs(1))
+        nnx.Linear(5, 5, rngs=nnx.Rngs(0)),
+        jax.nn.relu,
+        nnx.Linear(5, 5, rngs=nnx.Rngs(1)),
     )
 
 
@@ -37,7 +39,9 @@ def test_branch_must_keep_the_shape():
 
 
 def test_residual_mlp_at_beta_zero_is_stem_then_head():
-    net = ResidualMLP(6, 3, depth=4, width=8, beta=0.0, normalization=None, rngs=nnx.Rngs(0))
+    net = ResidualMLP(
+        6, 3, depth=4, width=8, beta=0.0, normalization=None, rngs=nnx.Rngs(0)
+    )
     x = jax.random.normal(jax.random.key(2), (5, 6))
     np.testing.assert_allclose(net(x), net.head(net.stem(x)), rtol=1e-6, atol=1e-6)
     assert len(net.features(x)) == 5
@@ -47,13 +51,17 @@ def test_resnet_at_beta_zero_is_stem_then_head():
     net = ResNet(1, 4, depth=3, width=4, beta=0.0, normalization=None, rngs=nnx.Rngs(0))
     x = jax.random.normal(jax.random.key(3), (2, 6, 6, 1))
     h = net.stem(x)
-    np.testing.assert_allclose(net(x), net.out(net.act(h).mean((1, 2))), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        net(x), net.out(net.act(h).mean((1, 2))), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_residual_mlp_linear_head_reads_the_stream_out_linearly():
     net = ResidualMLP(6, 3, depth=2, width=8, head="linear", rngs=nnx.Rngs(0))
     x = jax.random.normal(jax.random.key(4), (5, 6))
-    np.testing.assert_allclose(net(x), net.head(net.features(x)[-1]), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        net(x), net.head(net.features(x)[-1]), rtol=1e-6, atol=1e-6
+    )
     assert isinstance(net.head, nnx.Linear)
     with pytest.raises(ValueError, match="head"):
         ResidualMLP(6, 3, depth=1, width=8, head="relu", rngs=nnx.Rngs(0))

@@ -28,7 +28,9 @@ def _elu_curves(train=None, median=None):
     units = ("elu", "relu", "lrelu", "srelu")
     train = train or {u: [2.0, 1.0, 0.5] for u in units}
     median = median or {u: [0.5, 0.5, 0.5] for u in units}
-    curves = {u: {"train_loss": [train[u]], "median_activation": [median[u]]} for u in units}
+    curves = {
+        u: {"train_loss": [train[u]], "median_activation": [median[u]]} for u in units
+    }
     return _r({}, {"curves": curves})
 
 
@@ -59,7 +61,11 @@ def test_elu_loss_rule_stops_at_epoch_25():
 def test_elu_median_rule_drops_epoch_0_and_ignores_srelu():
     median_rule = _elu_claims()[1].judge
     # at epoch 0 ELU is farthest from zero; after it, nearer than ReLU and LReLU
-    median = {"elu": [3.0, -0.1, 0.2], "relu": [0.1, 0.5, 0.6], "lrelu": [0.1, 0.4, 0.5]}
+    median = {
+        "elu": [3.0, -0.1, 0.2],
+        "relu": [0.1, 0.5, 0.6],
+        "lrelu": [0.1, 0.4, 0.5],
+    }
     median["srelu"] = [0.0, 0.0, 0.0]
     ours, status = median_rule(_elu_curves(median=median))
     assert status == "reproduced" and "at 2 of 2 epochs" in ours
@@ -70,7 +76,9 @@ def test_elu_median_rule_drops_epoch_0_and_ignores_srelu():
 
 
 def test_jacobian_rule():
-    judge = next(c for c in scorecard.claims() if c.experiment == "snn_moment_map").judge
+    judge = next(
+        c for c in scorecard.claims() if c.experiment == "snn_moment_map"
+    ).judge
     good = _r({"jacobian": [[0, 0.0888347], [0, 0.7826479]], "spectral_norm": 0.787673})
     bad = _r({"jacobian": [[0, 0.1], [0, 0.7826479]], "spectral_norm": 0.79})
     assert judge(good)[1] == "reproduced" and judge(bad)[1] == "not reproduced"
@@ -83,7 +91,12 @@ def _snn_claims():
 def test_depth_trend_rule_checks_every_depth():
     trend = _snn_claims()[0].judge
     bn = {"mnist/bn/8": [1.0], "mnist/bn/16": [1.2], "mnist/bn/32": [1.5]}
-    monotone = {"mnist/snn/8": [1.0], "mnist/snn/16": [0.7], "mnist/snn/32": [0.5], **bn}
+    monotone = {
+        "mnist/snn/8": [1.0],
+        "mnist/snn/16": [0.7],
+        "mnist/snn/32": [0.5],
+        **bn,
+    }
     ours, status = trend(_r({"final_train_loss": monotone}))
     assert status == "reproduced" and "d8/d16/d32" in ours
     # endpoints in order (0.5 < 1.0), but depth 16 fits lower than depth 32
@@ -95,10 +108,14 @@ def test_depth_trend_rule_checks_every_depth():
 
 def test_jagged_rule_counts_rising_epochs():
     jagged = _snn_claims()[1].judge
-    smooth, rough = [[3.0, 2.0, 1.0, 0.5]], [[3.0, 2.0, 2.5, 1.0]]  # 0 and 1 rise in 3 epochs
+    smooth, rough = (
+        [[3.0, 2.0, 1.0, 0.5]],
+        [[3.0, 2.0, 2.5, 1.0]],
+    )  # 0 and 1 rise in 3 epochs
     final = {"mnist/snn/8": [0.5], "mnist/bn/8": [1.0]}
     r = _r(
-        {"final_train_loss": final}, {"train_loss": {"mnist/snn/8": smooth, "mnist/bn/8": rough}}
+        {"final_train_loss": final},
+        {"train_loss": {"mnist/snn/8": smooth, "mnist/bn/8": rough}},
     )
     ours, status = jagged(r)
     assert status == "reproduced" and "SNN 0 %, BN 33 %" in ours
@@ -115,10 +132,17 @@ def test_timing_row(tmp_path):
             "weight_norm": 1.01,
             "weight_norm_mean_only": 1.1,
         },
-        "mlp": {"normal": 1.0, "batch_norm": 1.0, "weight_norm": 1.3, "weight_norm_mean_only": 1.3},
+        "mlp": {
+            "normal": 1.0,
+            "batch_norm": 1.0,
+            "weight_norm": 1.3,
+            "weight_norm_mean_only": 1.3,
+        },
     }
     path = tmp_path / "t.json"
-    path.write_text(json.dumps({"seconds_per_step": sec, "environment": {"backend": "cpu"}}))
+    path.write_text(
+        json.dumps({"seconds_per_step": sec, "environment": {"backend": "cpu"}})
+    )
     row = scorecard.timing_row(path)
     assert row["status"] == "reproduced" and "BN/normal 1.20" in row["ours"]
 
@@ -146,8 +170,14 @@ def _ll(accs, losses=None):
     from normlab.experiments.looks_linear import diverged
 
     losses = losses or {}
-    runs = {f: {d: [{"train_loss": losses.get((f, d), [1.0])}] for d in ("10", "50")} for f in fams}
-    blown = {f: {d: [diverged(h) for h in hs] for d, hs in by.items()} for f, by in runs.items()}
+    runs = {
+        f: {d: [{"train_loss": losses.get((f, d), [1.0])}] for d in ("10", "50")}
+        for f in fams
+    }
+    blown = {
+        f: {d: [diverged(h) for h in hs] for d, hs in by.items()}
+        for f, by in runs.items()
+    }
     return _r({"test_accuracy": acc, "diverged": blown}, {"runs": runs})
 
 
@@ -160,7 +190,9 @@ def test_looks_linear_rule_is_partly_when_it_trails_the_resnet_at_every_depth():
 
 def test_looks_linear_rule_reports_a_diverged_seed_with_its_epoch():
     blown = {("CReLU + looks-linear", "50"): [1.9, 1.5, 3.7e13]}
-    ours, status = _claim("looks_linear").judge(_ll([(0.56, 0.6), (0.5, 0.1), (0.5, 0.5)], blown))
+    ours, status = _claim("looks_linear").judge(
+        _ll([(0.56, 0.6), (0.5, 0.1), (0.5, 0.5)], blown)
+    )
     assert "diverged, epoch 3" in ours and status != "reproduced"
 
 
@@ -172,7 +204,14 @@ def test_alpha_dropout_tutorial_rule_needs_selu_above_relu_on_each_task():
     assert judge(_r({"mnist": win, "cifar10": cnn_win}))[1] == "reproduced"
     assert judge(_r({"mnist": win, "cifar10": lose}))[1] == "partly"
     assert (
-        judge(_r({"mnist": {"selu_alpha": [0.5], "relu_standard": [0.6]}, "cifar10": lose}))[1]
+        judge(
+            _r(
+                {
+                    "mnist": {"selu_alpha": [0.5], "relu_standard": [0.6]},
+                    "cifar10": lose,
+                }
+            )
+        )[1]
         == "not reproduced"
     )
 
@@ -199,7 +238,9 @@ def test_dropout_regularization_rule_compares_within_two_standard_errors():
 
     tied = [0.90, 0.91, 0.92]
     ours, verdict = judge(result(tied, tied, tied, tied, tied))
-    assert verdict == "reproduced" and "rate 0.2: alpha 91.00 vs standard 91.00 %" in ours
+    assert (
+        verdict == "reproduced" and "rate 0.2: alpha 91.00 vs standard 91.00 %" in ours
+    )
     low = [0.80, 0.81, 0.82]  # 10 points below, s.e. 0.6 points: far outside 2 s.e.
     assert judge(result(tied, tied, low, tied, tied))[1] == "partly"
     assert judge(result(low, tied, low, tied, tied))[1] == "not reproduced"

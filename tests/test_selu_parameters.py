@@ -7,7 +7,15 @@ import pytest
 from normlab.activations import ALPHA, LAMBDA, elu, selu_parameters
 from normlab.snn import gaussian_moments
 
-TARGETS = [(0.0, 1.0), (0.0, 4.0), (0.0, 0.25), (0.5, 1.0), (-0.5, 1.0), (0.3, 2.0), (0.0, 0.01)]
+TARGETS = [
+    (0.0, 1.0),
+    (0.0, 4.0),
+    (0.0, 0.25),
+    (0.5, 1.0),
+    (-0.5, 1.0),
+    (0.3, 2.0),
+    (0.0, 0.01),
+]
 
 
 def test_standard_fixed_point_gives_the_published_constants():
@@ -48,8 +56,12 @@ def test_impossible_target_raises_and_says_so():
 def test_existence_boundary_for_positive_mean_with_normalized_weights():
     # alpha -> 0 is ReLU, whose var/mean^2 on N(0, v) is pi - 1: the smallest the family reaches
     mean, ratio = 0.5, math.pi - 1
-    alpha, lam = selu_parameters(mean, 1.02 * ratio * mean**2, convention="normalized_weights")
-    m1, m2 = gaussian_moments(lambda x: lam * elu(x, alpha), 0.0, 1.02 * ratio * mean**2)
+    alpha, lam = selu_parameters(
+        mean, 1.02 * ratio * mean**2, convention="normalized_weights"
+    )
+    m1, m2 = gaussian_moments(
+        lambda x: lam * elu(x, alpha), 0.0, 1.02 * ratio * mean**2
+    )
     assert abs(m1 - mean) < 1e-8 and 0 < alpha < 0.2
     with pytest.raises(ValueError, match="no SELU"):
         selu_parameters(mean, 0.98 * ratio * mean**2, convention="normalized_weights")

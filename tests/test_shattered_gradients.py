@@ -21,7 +21,9 @@ def test_lagged_correlation_of_independent_gradients_is_zero_and_of_linear_ones_
     c = D.lagged_correlation(white, [1, 8, 128])
     assert (np.abs(c["correlation"]) < 4 * c["stderr"] + 1e-3).all()
     const = np.tile(rng.normal(size=(16, 1)), (1, 256))
-    np.testing.assert_allclose(D.lagged_correlation(const, [1, 100])["correlation"], 1.0)
+    np.testing.assert_allclose(
+        D.lagged_correlation(const, [1, 100])["correlation"], 1.0
+    )
     with pytest.raises(ValueError, match="lags"):
         D.lagged_correlation(white, [256])
 
@@ -29,7 +31,11 @@ def test_lagged_correlation_of_independent_gradients_is_zero_and_of_linear_ones_
 def _lagged(values, stderr=0.01, lags=(1, 64, 128)):
     """A synthetic ``summary["lagged"]`` entry: depth -> correlations at ``lags``."""
     return {
-        str(d): {"lags": list(lags), "correlation": list(c), "stderr": [stderr] * len(lags)}
+        str(d): {
+            "lags": list(lags),
+            "correlation": list(c),
+            "stderr": [stderr] * len(lags),
+        }
         for d, c in values.items()
     }
 
@@ -70,7 +76,9 @@ def test_theory_is_two_to_the_minus_l_three_quarters_to_the_l_and_capped_inverse
 
     np.testing.assert_allclose(theory("feedforward + BN", [1, 3]), [0.5, 0.125])
     np.testing.assert_allclose(theory("resnet, no BN", [2]), [0.5625])
-    np.testing.assert_allclose(theory("resnet + BN, beta=0.1", [1, 400], 0.1), [1.0, 0.5])
+    np.testing.assert_allclose(
+        theory("resnet + BN, beta=0.1", [1, 400], 0.1), [1.0, 0.5]
+    )
     with pytest.raises(ValueError, match="family="):
         theory("feedforward", [1])
 
@@ -85,9 +93,13 @@ def test_resnet_without_bn_has_a_many_valued_gradient_on_the_line():
     config = sg.get_config("small")
     x = jnp.linspace(-2, 2, 256, endpoint=False)[:, None]
     make = sg._factory(config, 4, 1.0, None)
-    g = D.gradient_correlation(make, jax.random.split(jax.random.key(0), 2), x)["gradients"]
+    g = D.gradient_correlation(make, jax.random.split(jax.random.key(0), 2), x)[
+        "gradients"
+    ]
     assert len(np.unique(np.round(np.asarray(g[0, :, 0]), 5))) > 20
     zero_bias = sg._factory({**config, "bias_std": 0.0}, 4, 1.0, None)
     g0 = D.gradient_correlation(zero_bias, jax.random.split(jax.random.key(0), 2), x)
     g0 = np.asarray(g0["gradients"][0, :, 0])
-    assert len(np.unique(np.round(g0[np.asarray(x[:, 0]) != 0], 4))) == 2  # one per side
+    assert (
+        len(np.unique(np.round(g0[np.asarray(x[:, 0]) != 0], 4))) == 2
+    )  # one per side

@@ -23,7 +23,12 @@ def test_jacobian_at_the_fixed_point_is_the_papers():
 
 @pytest.mark.parametrize(
     "mu, nu, omega, tau",
-    [(0.0, 1.0, 0.0, 1.0), (0.3, 0.8, 0.5, 1.2), (-0.2, 1.5, -1.0, 0.9), (0.1, 20.0, 0.2, 1.0)],
+    [
+        (0.0, 1.0, 0.0, 1.0),
+        (0.3, 0.8, 0.5, 1.2),
+        (-0.2, 1.5, -1.0, 0.9),
+        (0.1, 20.0, 0.2, 1.0),
+    ],
 )
 def test_moment_map_equals_integration(mu, nu, omega, tau):
     m1, m2 = snn.gaussian_moments(selu, mu * omega, nu * tau, nodes=150)
@@ -66,7 +71,9 @@ def test_functions_broadcast_over_a_grid():
     norms = snn.spectral_norm(mu, nu)
     assert jac.shape == (3, 4, 2, 2) and norms.shape == (3, 4)
     np.testing.assert_allclose(jac[2, 1], snn.jacobian(mu[2, 0], nu[0, 1]), atol=1e-14)
-    np.testing.assert_allclose(norms[2, 1], np.linalg.norm(np.asarray(jac[2, 1]), 2), atol=1e-12)
+    np.testing.assert_allclose(
+        norms[2, 1], np.linalg.norm(np.asarray(jac[2, 1]), 2), atol=1e-12
+    )
 
 
 def test_fixed_point():
@@ -80,7 +87,10 @@ def test_fixed_point():
 
 
 def test_default_constants_are_the_published_ones():
-    a, b = snn.moment_map(0.0, 1.0, 0.0, 1.0), snn.moment_map(0.0, 1.0, alpha=ALPHA, lam=LAMBDA)
+    a, b = (
+        snn.moment_map(0.0, 1.0, 0.0, 1.0),
+        snn.moment_map(0.0, 1.0, alpha=ALPHA, lam=LAMBDA),
+    )
     assert a == b
 
 
@@ -120,10 +130,14 @@ def test_chi_at_other_targets_and_mean_slope_below_one():
     expected, _ = snn.gaussian_moments(
         lambda z: jax.numpy.where(z > 0, lam, lam * a * jax.numpy.exp(z)) ** 2, 0.0, 4.0
     )
-    assert float(snn.chi(0.0, 4.0, alpha=a, lam=lam)) == pytest.approx(expected, abs=1e-10)
+    assert float(snn.chi(0.0, 4.0, alpha=a, lam=lam)) == pytest.approx(
+        expected, abs=1e-10
+    )
     # omega = 1: d mu~/d mu = E[selu'(z)] = 0.985 < 1, yet the radius is 1.077 > 1
     slope, _ = snn.gaussian_moments(
-        lambda z: jax.numpy.where(z > 0, LAMBDA, LAMBDA * ALPHA * jax.numpy.exp(z)), 0.0, 1.0
+        lambda z: jax.numpy.where(z > 0, LAMBDA, LAMBDA * ALPHA * jax.numpy.exp(z)),
+        0.0,
+        1.0,
     )
     with jax.enable_x64(True):
         jac = np.asarray(snn.jacobian(0.0, 1.0, 1.0, 1.0))

@@ -25,7 +25,11 @@ def _mlp(key, **kw):
 def _fit(key=0, **kw):
     x, y = _toy()
     args = dict(
-        epochs=3, batch_size=64, key=jax.random.key(key), test=_toy(256, seed=1), progress=False
+        epochs=3,
+        batch_size=64,
+        key=jax.random.key(key),
+        test=_toy(256, seed=1),
+        progress=False,
     )
     args.update(kw)
     return train.fit(_mlp(0), optax.adam(1e-2), (x, y), **args)
@@ -68,7 +72,11 @@ def test_vmapped_seeds_equal_separate_runs():
 
 def test_compiles_once_across_epochs(monkeypatch):
     traces = {"scan": 0, "step": 0, "eval": 0}
-    for name, attr in (("scan", "_scan_one"), ("step", "_step_one"), ("eval", "_eval_one")):
+    for name, attr in (
+        ("scan", "_scan_one"),
+        ("step", "_step_one"),
+        ("eval", "_eval_one"),
+    ):
         original = getattr(train._Loop, attr)
 
         def counted(self, *a, _orig=original, _name=name, **kw):
@@ -111,7 +119,9 @@ def test_trained_state_is_written_back_to_the_model():
         progress=False,
     )
     assert not np.allclose(before, model.hidden[0].kernel[...])
-    assert not np.allclose(model.norms[0].mean[...], 0.0)  # running statistics were updated
+    assert not np.allclose(
+        model.norms[0].mean[...], 0.0
+    )  # running statistics were updated
     # the model evaluates (eval mode, running averages) exactly as the loop did
     assert abs(train.evaluate(model, (x, y))["accuracy"] - h.test_accuracy[-1]) < 1e-6
 
@@ -126,9 +136,13 @@ def test_evaluate_closed_form():
         kernel_init=nnx.initializers.zeros_init(),
         rngs=nnx.Rngs(0),
     )
-    out = train.evaluate(model, (np.ones((7, 3), np.float32), np.arange(7) % 5), batch_size=3)
+    out = train.evaluate(
+        model, (np.ones((7, 3), np.float32), np.arange(7) % 5), batch_size=3
+    )
     assert abs(out["loss"] - np.log(5)) < 1e-6  # uniform logits: loss = log(classes)
-    assert abs(out["accuracy"] - 2 / 7) < 1e-6  # argmax of a tie is class 0: labels 0 at 0 and 5
+    assert (
+        abs(out["accuracy"] - 2 / 7) < 1e-6
+    )  # argmax of a tie is class 0: labels 0 at 0 and 5
 
 
 def test_metrics_function_is_recorded_per_epoch():
@@ -143,7 +157,10 @@ def test_validation_set_is_evaluated_like_the_test_set():
     """The same set passed as ``val`` and as ``test`` gives the same numbers every epoch."""
     held_out = _toy(256, seed=1)
     h = _fit(epochs=2, val=held_out)
-    assert h.extra["val_accuracy"] == h.test_accuracy and h.extra["val_loss"] == h.test_loss
+    assert (
+        h.extra["val_accuracy"] == h.test_accuracy
+        and h.extra["val_loss"] == h.test_loss
+    )
     assert h.initial["val_accuracy"] == h.initial["test_accuracy"]
     with pytest.raises(ValueError, match="val labels include 7"):
         _fit(epochs=1, val=(held_out[0], np.full(256, 7, np.int32)))
@@ -166,9 +183,23 @@ def test_a_diverging_rate_is_recorded_and_the_others_train_on():
 def test_bad_arguments():
     x, y = _toy()
     with pytest.raises(ValueError, match="batch_size=0"):
-        train.fit(_mlp(0), optax.sgd(0.1), (x, y), epochs=1, batch_size=0, key=jax.random.key(0))
+        train.fit(
+            _mlp(0),
+            optax.sgd(0.1),
+            (x, y),
+            epochs=1,
+            batch_size=0,
+            key=jax.random.key(0),
+        )
     with pytest.raises(ValueError, match="epochs=0"):
-        train.fit(_mlp(0), optax.sgd(0.1), (x, y), epochs=0, batch_size=8, key=jax.random.key(0))
+        train.fit(
+            _mlp(0),
+            optax.sgd(0.1),
+            (x, y),
+            epochs=0,
+            batch_size=8,
+            key=jax.random.key(0),
+        )
 
 
 def test_learning_rates_as_one_program_equal_separate_runs():
@@ -215,10 +246,16 @@ def test_seeds_are_sharded_across_devices():
     import sys
 
     env = dict(
-        os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu"
+        os.environ,
+        XLA_FLAGS="--xla_force_host_platform_device_count=4",
+        JAX_PLATFORMS="cpu",
     )
     out = subprocess.run(
-        [sys.executable, "-c", _SHARDED], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", _SHARDED],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split(" ", 1)
     assert out[0] == "4"  # the parameters of the 4 seeds live on 4 devices
     sharded = ast.literal_eval(out[1])

@@ -71,7 +71,9 @@ def _loss_fn(wn, x, target):
 
 def test_check_grads_float64():
     with jax.enable_x64(True):
-        layer = nnx.Conv(2, 3, (2, 2), param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0))
+        layer = nnx.Conv(
+            2, 3, (2, 2), param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0)
+        )
         wn = WeightNorm(layer)
         x = jax.random.normal(jax.random.key(1), (2, 3, 3, 2), jnp.float64)
         target = jax.random.normal(jax.random.key(2), (2, 3, 3, 3), jnp.float64)
@@ -83,7 +85,9 @@ def test_gradient_identities():
     """grad_v is orthogonal to v; grad_g = grad_w . v/||v||; grad_v as in the paper."""
     with jax.enable_x64(True):
         wn = WeightNorm(  # the identities are those of epsilon = 0
-            nnx.Linear(6, 4, param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0)),
+            nnx.Linear(
+                6, 4, param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0)
+            ),
             epsilon=0.0,
         )
         wn.g.set_value(jnp.array([0.5, 1.0, 2.0, 3.0]))
@@ -97,7 +101,9 @@ def test_gradient_identities():
         norm = jnp.linalg.norm(v, axis=0)
         np.testing.assert_allclose(jnp.sum(gv * v, axis=0), 0.0, atol=1e-12)
         np.testing.assert_allclose(gg, jnp.sum(gw * v, axis=0) / norm, rtol=1e-10)
-        np.testing.assert_allclose(gv, g / norm * gw - g * gg / norm**2 * v, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            gv, g / norm * gw - g * gg / norm**2 * v, rtol=1e-9, atol=1e-12
+        )
 
 
 def test_grad_v_orthogonal_in_float32():
@@ -107,7 +113,8 @@ def test_grad_v_orthogonal_in_float32():
     gv = jax.grad(_loss_fn(wn, x, target), argnums=1)(wn.g[...], wn.v)
     v = wn.v
     cos = jnp.sum(gv * v, axis=(0, 1, 2)) / (
-        jnp.linalg.norm(gv.reshape(-1, 5), axis=0) * jnp.linalg.norm(v.reshape(-1, 5), axis=0)
+        jnp.linalg.norm(gv.reshape(-1, 5), axis=0)
+        * jnp.linalg.norm(v.reshape(-1, 5), axis=0)
     )
     assert float(jnp.max(jnp.abs(cos))) < 1e-5
 
@@ -116,7 +123,9 @@ def test_norm_of_v_grows_under_sgd():
     """Orthogonal updates: ||v_{t+1}||^2 = ||v_t||^2 + lr^2 ||grad_v||^2 (Pythagoras)."""
     with jax.enable_x64(True):
         wn = WeightNorm(  # the identities are those of epsilon = 0
-            nnx.Linear(6, 4, param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0)),
+            nnx.Linear(
+                6, 4, param_dtype=jnp.float64, dtype=jnp.float64, rngs=nnx.Rngs(0)
+            ),
             epsilon=0.0,
         )
         x = jax.random.normal(jax.random.key(1), (9, 6), jnp.float64)
@@ -127,7 +136,9 @@ def test_norm_of_v_grows_under_sgd():
             gg, gv = jax.grad(loss, argnums=(0, 1))(g, v)
             new_v = v - lr * gv
             np.testing.assert_allclose(
-                jnp.sum(new_v**2, 0), jnp.sum(v**2, 0) + lr**2 * jnp.sum(gv**2, 0), rtol=1e-12
+                jnp.sum(new_v**2, 0),
+                jnp.sum(v**2, 0) + lr**2 * jnp.sum(gv**2, 0),
+                rtol=1e-12,
             )
             assert bool(jnp.all(jnp.sum(new_v**2, 0) >= jnp.sum(v**2, 0)))
             g, v = g - lr * gg, new_v
@@ -157,8 +168,12 @@ def test_mlp_parameterizations_build_and_train(parameterization):
     from normlab.models import MLP
     from normlab.nn import MeanOnlyBatchNorm
 
-    mlp = MLP(4, 2, depth=2, width=8, parameterization=parameterization, rngs=nnx.Rngs(0))
-    norm = MeanOnlyBatchNorm if parameterization.endswith("mean_only") else nnx.BatchNorm
+    mlp = MLP(
+        4, 2, depth=2, width=8, parameterization=parameterization, rngs=nnx.Rngs(0)
+    )
+    norm = (
+        MeanOnlyBatchNorm if parameterization.endswith("mean_only") else nnx.BatchNorm
+    )
     assert len(mlp.norms) == 2 and all(isinstance(n, norm) for n in mlp.norms)
     if parameterization == "weight_norm_mean_only":
         assert all(isinstance(h, WeightNorm) and h.bias is None for h in mlp.hidden)
@@ -216,7 +231,9 @@ def test_convpool_batch_norm_net_normalizes_with_batch_statistics_in_training():
     out = nnx.jit(lambda m, x: m(x))(net, x)
     after = np.asarray(norms[0].mean[...])
     assert out.shape == (8, 10) and np.isfinite(out).all()
-    assert not np.allclose(before, after)  # training mode: running mean moved to the batch's
+    assert not np.allclose(
+        before, after
+    )  # training mode: running mean moved to the batch's
 
 
 def test_feature_axes_match_flax_weight_norm():
@@ -229,7 +246,9 @@ def test_feature_axes_match_flax_weight_norm():
         np.testing.assert_allclose(ours(x), flax(x), rtol=1e-5, atol=1e-6)
         w = ours.kernel
         keep = () if axes is None else ours.feature_axes
-        norms = jnp.sqrt(jnp.sum(w * w, axis=tuple(i for i in range(4) if i not in keep)))
+        norms = jnp.sqrt(
+            jnp.sum(w * w, axis=tuple(i for i in range(4) if i not in keep))
+        )
         np.testing.assert_allclose(norms, 1.0, rtol=1e-6)
 
 
@@ -249,12 +268,24 @@ def test_weight_norm_cifar_schedule_is_the_authors():
 
     config = {**get_config("full"), "epochs": 200}
     lr, b1 = schedule(config, "normal", steps_per_epoch=3)
-    for epoch, factor in {0: 1.0, 99: 1.0, 100: 1.0, 101: 0.99, 150: 0.5, 199: 0.01}.items():
+    for epoch, factor in {
+        0: 1.0,
+        99: 1.0,
+        100: 1.0,
+        101: 0.99,
+        150: 0.5,
+        199: 0.01,
+    }.items():
         count = 3 * epoch + 2  # the last step of the epoch
         np.testing.assert_allclose(float(lr(count)), 3e-4 * factor, rtol=1e-5)
         assert float(b1(count)) == pytest.approx(0.9 if epoch < 100 else 0.5)
     lr, b1 = schedule({**config, "epochs": 10}, "weight_norm", steps_per_epoch=1)
-    assert [round(float(lr(e)) / 3e-3, 6) for e in range(10)] == [1] * 6 + [0.8, 0.6, 0.4, 0.2]
+    assert [round(float(lr(e)) / 3e-3, 6) for e in range(10)] == [1] * 6 + [
+        0.8,
+        0.6,
+        0.4,
+        0.2,
+    ]
     assert [float(b1(e)) for e in (4, 5)] == pytest.approx([0.9, 0.5])
 
 

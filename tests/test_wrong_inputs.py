@@ -54,7 +54,12 @@ def _ddi(batch):
 
 LIB = [
     # fit / fit_seeds
-    ("fit lengths differ", lambda: _fit((X, Y[:-1])), ValueError, "differ in length"),  # silent
+    (
+        "fit lengths differ",
+        lambda: _fit((X, Y[:-1])),
+        ValueError,
+        "differ in length",
+    ),  # silent
     (
         "fit label -1",
         lambda: _fit((X, np.where(Y == 0, -1, 1).astype(np.int32))),
@@ -67,7 +72,12 @@ LIB = [
         TypeError,
         "need integer class indices",
     ),  # was silent
-    ("fit bool labels", lambda: _fit((X, Y.astype(bool))), TypeError, "dtype bool"),  # silent
+    (
+        "fit bool labels",
+        lambda: _fit((X, Y.astype(bool))),
+        TypeError,
+        "dtype bool",
+    ),  # silent
     (
         "fit labels beyond outputs",
         lambda: _fit((X, Y * 5)),
@@ -87,17 +97,42 @@ LIB = [
         ValueError,
         "test labels include 3",
     ),
-    ("fit test lengths differ", lambda: _fit(test=(X, Y[:5])), ValueError, "differ in length"),
+    (
+        "fit test lengths differ",
+        lambda: _fit(test=(X, Y[:5])),
+        ValueError,
+        "differ in length",
+    ),
     ("fit 2-d labels", lambda: _fit((X, Y[:, None])), ValueError, "one integer class"),
     ("fit 1-d inputs", lambda: _fit((X[:, 0], Y)), ValueError, "need (examples"),
     ("fit train not a pair", lambda: _fit((X, Y, Y)), TypeError, "must be a pair"),
     ("fit epochs 0", lambda: _fit(epochs=0), ValueError, "epochs=0 must be >= 1"),
-    ("fit epochs float", lambda: _fit(epochs=1.5), TypeError, "epochs=1.5 must be an int"),
-    ("fit epochs bool", lambda: _fit(epochs=True), TypeError, "epochs=True must be an int"),
+    (
+        "fit epochs float",
+        lambda: _fit(epochs=1.5),
+        TypeError,
+        "epochs=1.5 must be an int",
+    ),
+    (
+        "fit epochs bool",
+        lambda: _fit(epochs=True),
+        TypeError,
+        "epochs=True must be an int",
+    ),
     ("fit batch_size 0", lambda: _fit(batch_size=0), ValueError, "batch_size=0"),
-    ("fit batch_size > n", lambda: _fit(batch_size=33), ValueError, "must be in [1, 32]"),
+    (
+        "fit batch_size > n",
+        lambda: _fit(batch_size=33),
+        ValueError,
+        "must be in [1, 32]",
+    ),
     ("fit batch_size float", lambda: _fit(batch_size=8.0), TypeError, "batch_size=8.0"),
-    ("fit eval_batch_size 0", lambda: _fit(eval_batch_size=0), ValueError, "eval_batch_size=0"),
+    (
+        "fit eval_batch_size 0",
+        lambda: _fit(eval_batch_size=0),
+        ValueError,
+        "eval_batch_size=0",
+    ),
     ("fit scan junk", lambda: _fit(scan="yes"), ValueError, "scan='yes'"),
     ("fit int key", lambda: _fit(key=0), TypeError, "is not a JAX random key"),
     (
@@ -106,8 +141,18 @@ LIB = [
         TypeError,
         "optax.GradientTransformation",
     ),
-    ("fit_seeds empty keys", lambda: _fit_seeds(keys=[]), ValueError, "at least one key"),
-    ("fit_seeds single key", lambda: _fit_seeds(keys=KEY), TypeError, "keys is a single key"),
+    (
+        "fit_seeds empty keys",
+        lambda: _fit_seeds(keys=[]),
+        ValueError,
+        "at least one key",
+    ),
+    (
+        "fit_seeds single key",
+        lambda: _fit_seeds(keys=KEY),
+        TypeError,
+        "keys is a single key",
+    ),
     ("fit_seeds int keys", lambda: _fit_seeds(keys=[0, 1]), TypeError, "keys[0]=0"),
     (
         "fit_seeds tx count",
@@ -134,9 +179,24 @@ LIB = [
         "cannot be applied to train inputs",
     ),
     # data_dependent_init
-    ("ddi NaN batch", lambda: _ddi(jnp.asarray(_nan(X))), ValueError, "NaN or infinite"),
-    ("ddi one example", lambda: _ddi(jnp.asarray(X[:1])), ValueError, "1 example(s)"),  # silent
-    ("ddi constant batch", lambda: _ddi(jnp.ones((8, 4))), ValueError, "identical"),  # silent
+    (
+        "ddi NaN batch",
+        lambda: _ddi(jnp.asarray(_nan(X))),
+        ValueError,
+        "NaN or infinite",
+    ),
+    (
+        "ddi one example",
+        lambda: _ddi(jnp.asarray(X[:1])),
+        ValueError,
+        "1 example(s)",
+    ),  # silent
+    (
+        "ddi constant batch",
+        lambda: _ddi(jnp.ones((8, 4))),
+        ValueError,
+        "identical",
+    ),  # silent
     ("ddi 1-d batch", lambda: _ddi(jnp.ones(4)), ValueError, "need (examples"),
     (
         "ddi not a module",
@@ -147,7 +207,9 @@ LIB = [
     (
         "ddi dead layer",
         lambda: init.data_dependent_init(
-            WeightNorm(nnx.Linear(4, 3, kernel_init=nnx.initializers.zeros, rngs=nnx.Rngs(0))),
+            WeightNorm(
+                nnx.Linear(4, 3, kernel_init=nnx.initializers.zeros, rngs=nnx.Rngs(0))
+            ),
             jnp.asarray(X),
         ),
         ValueError,
@@ -156,7 +218,8 @@ LIB = [
     (
         "ddi feature_axes",
         lambda: init.data_dependent_init(
-            WeightNorm(nnx.Linear(4, 3, rngs=nnx.Rngs(0)), feature_axes=0), jnp.asarray(X)
+            WeightNorm(nnx.Linear(4, 3, rngs=nnx.Rngs(0)), feature_axes=0),
+            jnp.asarray(X),
         ),
         ValueError,
         "feature_axes=-1",
@@ -198,7 +261,12 @@ LIB = [
         ValueError,
         "repeats",
     ),
-    ("wn no kernel", lambda: WeightNorm(nnx.BatchNorm(2, rngs=nnx.Rngs(0))), TypeError, "kernel"),
+    (
+        "wn no kernel",
+        lambda: WeightNorm(nnx.BatchNorm(2, rngs=nnx.Rngs(0))),
+        TypeError,
+        "kernel",
+    ),
     (
         "wn g_init",
         lambda: WeightNorm(nnx.Linear(2, 2, rngs=nnx.Rngs(0)), g_init="zeros"),
@@ -206,9 +274,19 @@ LIB = [
         "g_init='zeros'",
     ),
     # dropout, mean-only BN, SELU
-    ("alpha dropout rate 1", lambda: AlphaDropout(1.0), ValueError, "rate=1.0 must be in [0, 1)"),
+    (
+        "alpha dropout rate 1",
+        lambda: AlphaDropout(1.0),
+        ValueError,
+        "rate=1.0 must be in [0, 1)",
+    ),
     ("alpha dropout rate -0.1", lambda: AlphaDropout(-0.1), ValueError, "rate=-0.1"),
-    ("alpha dropout bad rngs", lambda: AlphaDropout(0.1, rngs=0), TypeError, "rngs must be"),
+    (
+        "alpha dropout bad rngs",
+        lambda: AlphaDropout(0.1, rngs=0),
+        TypeError,
+        "rngs must be",
+    ),
     (
         "alpha dropout no rngs",
         lambda: AlphaDropout(0.1)(jnp.ones((2, 2))),
@@ -321,7 +399,12 @@ LIB = [
         ValueError,
         "timeout=0",
     ),
-    ("train_val_split num_val", lambda: data.train_val_split(X, Y, 32), ValueError, "num_val=32"),
+    (
+        "train_val_split num_val",
+        lambda: data.train_val_split(X, Y, 32),
+        ValueError,
+        "num_val=32",
+    ),
     ("ensure unknown name", lambda: data.ensure("svhn"), ValueError, "name='svhn'"),
     # experiments
     (
@@ -364,10 +447,25 @@ def _experiments():
 
 
 PREPARE = [
-    ("prepare num_train 0", dict(num_train=0), ValueError, "num_train=0 must be >= 1"),  # silent
-    ("prepare num_train -5", dict(num_train=-5), ValueError, "num_train=-5"),  # was silent
+    (
+        "prepare num_train 0",
+        dict(num_train=0),
+        ValueError,
+        "num_train=0 must be >= 1",
+    ),  # silent
+    (
+        "prepare num_train -5",
+        dict(num_train=-5),
+        ValueError,
+        "num_train=-5",
+    ),  # was silent
     ("prepare num_train float", dict(num_train=10.5), TypeError, "num_train=10.5"),
-    ("prepare num_train too many", dict(num_train=70000), ValueError, "exceeds the 60000"),
+    (
+        "prepare num_train too many",
+        dict(num_train=70000),
+        ValueError,
+        "exceeds the 60000",
+    ),
     ("prepare num_test 0", dict(num_test=0), ValueError, "num_test=0"),
     ("prepare num_val -1", dict(num_val=-1), ValueError, "num_val=-1"),
     (
@@ -379,7 +477,9 @@ PREPARE = [
 ]
 
 
-@pytest.mark.parametrize(("call", "error", "phrase"), [r[1:] for r in LIB], ids=[r[0] for r in LIB])
+@pytest.mark.parametrize(
+    ("call", "error", "phrase"), [r[1:] for r in LIB], ids=[r[0] for r in LIB]
+)
 def test_library_rejects(call, error, phrase, monkeypatch):
     monkeypatch.setenv("NORMLAB_DOWNLOAD", "0")
     with pytest.raises(error) as err:
@@ -405,25 +505,75 @@ def _files(tmp_path):
 
 RUN = ["run", "mlp_mnist", "--quiet"]
 CLI = [
-    ("--set epochs=abc", [*RUN, "--set", "epochs=abc"], 1, "epochs must be an integer"),  # silent
-    ("--set epochs=1.5", [*RUN, "--set", "epochs=1.5"], 1, "epochs must be an integer"),  # silent
-    ("--set epochs=true", [*RUN, "--set", "epochs=true"], 1, "epochs must be an integer"),
+    (
+        "--set epochs=abc",
+        [*RUN, "--set", "epochs=abc"],
+        1,
+        "epochs must be an integer",
+    ),  # silent
+    (
+        "--set epochs=1.5",
+        [*RUN, "--set", "epochs=1.5"],
+        1,
+        "epochs must be an integer",
+    ),  # silent
+    (
+        "--set epochs=true",
+        [*RUN, "--set", "epochs=true"],
+        1,
+        "epochs must be an integer",
+    ),
     ("--set lr=fast", [*RUN, "--set", "lr=fast"], 1, "lr must be a number"),
-    ("--set optimizer=3", [*RUN, "--set", "optimizer=3"], 1, "optimizer must be a string"),
+    (
+        "--set optimizer=3",
+        [*RUN, "--set", "optimizer=3"],
+        1,
+        "optimizer must be a string",
+    ),
     ("--set seeds=0", [*RUN, "--set", "seeds=0"], 1, "seeds must be a JSON list"),
     ("--set no equals", [*RUN, "--set", "epochs"], 1, "expects KEY=VALUE"),
     ("--set twice", [*RUN, "--set", "epochs=1", "epochs=2"], 1, "given twice"),
     ("--set unknown", [*RUN, "--set", "widht=8"], 1, "unknown config fields"),
     ("--seeds repeated", [*RUN, "--seeds", "0", "0"], 1, "each seed at most once"),
     ("run unknown", ["run", "nope"], 1, "unknown experiment name='nope'"),
-    ("reproduce --jobs 0", ["reproduce", "--jobs", "0"], 2, "--jobs 0: must be >= 1"),  # silent
+    (
+        "reproduce --jobs 0",
+        ["reproduce", "--jobs", "0"],
+        2,
+        "--jobs 0: must be >= 1",
+    ),  # silent
     ("reproduce --jobs -2", ["reproduce", "--jobs", "-2"], 2, "must be >= 1"),
-    ("reproduce --budget 0", ["reproduce", "--budget", "0"], 2, "--budget 0: must be > 0"),
-    ("show missing", ["show", "{tmp}/missing.json"], 1, "no such file"),  # was a traceback
-    ("show empty", ["show", "{tmp}/empty.json"], 1, "not a readable JSON"),  # was a traceback
-    ("show garbage", ["show", "{tmp}/garbage.json"], 1, "not a readable JSON"),  # traceback
+    (
+        "reproduce --budget 0",
+        ["reproduce", "--budget", "0"],
+        2,
+        "--budget 0: must be > 0",
+    ),
+    (
+        "show missing",
+        ["show", "{tmp}/missing.json"],
+        1,
+        "no such file",
+    ),  # was a traceback
+    (
+        "show empty",
+        ["show", "{tmp}/empty.json"],
+        1,
+        "not a readable JSON",
+    ),  # was a traceback
+    (
+        "show garbage",
+        ["show", "{tmp}/garbage.json"],
+        1,
+        "not a readable JSON",
+    ),  # traceback
     ("show list", ["show", "{tmp}/list.json"], 1, "not a normlab result"),  # traceback
-    ("show other", ["show", "{tmp}/other.json"], 1, "not a normlab result"),  # traceback
+    (
+        "show other",
+        ["show", "{tmp}/other.json"],
+        1,
+        "not a normlab result",
+    ),  # traceback
     ("--data-dir missing", [*RUN, "--data-dir", "{tmp}/absent"], 2, "is not a folder"),
     (
         "run without data",
@@ -434,7 +584,9 @@ CLI = [
 ]
 
 
-@pytest.mark.parametrize(("argv", "rc", "phrase"), [r[1:] for r in CLI], ids=[r[0] for r in CLI])
+@pytest.mark.parametrize(
+    ("argv", "rc", "phrase"), [r[1:] for r in CLI], ids=[r[0] for r in CLI]
+)
 def test_cli_rejects(argv, rc, phrase, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NORMLAB_DOWNLOAD", "0")
     monkeypatch.chdir(tmp_path)

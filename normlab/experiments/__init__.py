@@ -126,7 +126,9 @@ def datasets(name: str, profile: str) -> tuple[str, ...]:
         (('cifar10',), ())
     """
     if name not in _REGISTRY:
-        raise ValueError(f"unknown experiment name={name!r}; allowed: {', '.join(names())}")
+        raise ValueError(
+            f"unknown experiment name={name!r}; allowed: {', '.join(names())}"
+        )
     if profile not in PROFILES:
         raise ValueError(f"profile={profile!r} must be one of {PROFILES}")
     used = _DATASETS.get(name, ())
@@ -136,7 +138,9 @@ def datasets(name: str, profile: str) -> tuple[str, ...]:
 def get(name: str) -> ModuleType:
     """The module of experiment ``name``."""
     if name not in _REGISTRY:
-        raise ValueError(f"unknown experiment name={name!r}; allowed: {', '.join(names())}")
+        raise ValueError(
+            f"unknown experiment name={name!r}; allowed: {', '.join(names())}"
+        )
     return importlib.import_module(f"{__name__}.{_REGISTRY[name]}")
 
 
@@ -151,7 +155,9 @@ def profile_config(full: dict, small: dict, profile: str) -> dict:
         raise ValueError(f"unknown profile={profile!r}; allowed: {', '.join(PROFILES)}")
     unknown = set(small) - set(full)
     if unknown:
-        raise KeyError(f"small profile overrides fields the full config lacks: {sorted(unknown)}")
+        raise KeyError(
+            f"small profile overrides fields the full config lacks: {sorted(unknown)}"
+        )
     return dict(full) if profile == "full" else {**full, **small}
 
 
@@ -191,7 +197,12 @@ def run_experiment(
         return results.load(path)
     start = time.perf_counter()
     result = module.run(config, seeds=seeds, progress=progress)
-    result.name, result.profile, result.config, result.seeds = name, profile, config, seeds
+    result.name, result.profile, result.config, result.seeds = (
+        name,
+        profile,
+        config,
+        seeds,
+    )
     result.wall_time_s = time.perf_counter() - start
     result.environment = results.environment()
     result.created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -219,7 +230,9 @@ def outdated(result: Result) -> list[str]:
     current.pop("seeds")
     recorded = results._plain(result.config)
     current = results._plain(current)
-    changed = [k for k in set(current) | set(recorded) if current.get(k) != recorded.get(k)]
+    changed = [
+        k for k in set(current) | set(recorded) if current.get(k) != recorded.get(k)
+    ]
     # a module's own test for Results its code no longer makes (a statistic it now records)
     changed += getattr(module, "missing", lambda r: [])(result)
     return sorted(changed)
@@ -265,7 +278,9 @@ def outdated_note(result: Result) -> str:
     )
 
 
-def lead(name: str, profile: str, *, folder: str | os.PathLike | None = None) -> tuple[Result, str]:
+def lead(
+    name: str, profile: str, *, folder: str | os.PathLike | None = None
+) -> tuple[Result, str]:
     """The Result a chapter leads with, and the mark (Markdown) to show beside it.
 
     The committed full-profile Result when it is current; else this build's

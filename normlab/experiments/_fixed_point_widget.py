@@ -196,7 +196,8 @@ def _clean(values) -> list:
     """Nested lists with NaN as None (JSON null), floats rounded to 6 significant digits."""
     arr = np.asarray(values, dtype=float)
     return [
-        [None if not math.isfinite(x) else float(f"{x:.6g}") for x in row] for row in arr.tolist()
+        [None if not math.isfinite(x) else float(f"{x:.6g}") for x in row]
+        for row in arr.tolist()
     ]
 
 

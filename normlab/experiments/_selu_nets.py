@@ -24,7 +24,7 @@ WEIGHT_STATS = {"notebook": (1.0, 1.0), "normalized_weights": (0.0, 1.0)}
 
 
 def exact_kernel_init(omega: float = 0.0, tau: float = 1.0) -> Callable:
-    r"""Kernels whose every column has :math:`\sum_i w_i = \omega` and :math:`\sum_i w_i^2 = \tau`.
+    r"""Kernels with exact column sums :math:`\omega` and squared sums :math:`\tau`.
 
     A Gaussian column is centred, scaled to squared norm
     :math:`\tau - \omega^2 / n` and shifted by :math:`\omega / n`: the
@@ -36,10 +36,16 @@ def exact_kernel_init(omega: float = 0.0, tau: float = 1.0) -> Callable:
     def init(key, shape, dtype=jnp.float32):
         n = shape[-2]
         if tau - omega**2 / n <= 0:
-            raise ValueError(f"tau={tau} must exceed omega^2/n = {omega**2 / n} (n={n})")
+            raise ValueError(
+                f"tau={tau} must exceed omega^2/n = {omega**2 / n} (n={n})"
+            )
         w = jax.random.normal(key, shape, jnp.float32)
         w = w - w.mean(axis=-2, keepdims=True)
-        w = w / jnp.linalg.norm(w, axis=-2, keepdims=True) * jnp.sqrt(tau - omega**2 / n)
+        w = (
+            w
+            / jnp.linalg.norm(w, axis=-2, keepdims=True)
+            * jnp.sqrt(tau - omega**2 / n)
+        )
         return (w + omega / n).astype(dtype)
 
     return init
@@ -88,5 +94,9 @@ def snn(
 
 def layer_moments(model: MLP, x: jax.Array) -> np.ndarray:
     """Mean and variance over units and examples of every hidden layer: shape (depth, 2)."""
-    feats = model.features(x)  # eager: compiling a deep unrolled net costs more than it saves
-    return np.asarray(jnp.stack([jnp.stack([h.mean(), h.var()]) for h in feats]), np.float64)
+    feats = model.features(
+        x
+    )  # eager: compiling a deep unrolled net costs more than it saves
+    return np.asarray(
+        jnp.stack([jnp.stack([h.mean(), h.var()]) for h in feats]), np.float64
+    )

@@ -23,7 +23,15 @@ def optimizer(config: dict) -> optax.GradientTransformation:
 
 
 def train_classifier(
-    config, seeds, make_model, data, *, progress=None, metrics=None, eval_train=False, desc="train"
+    config,
+    seeds,
+    make_model,
+    data,
+    *,
+    progress=None,
+    metrics=None,
+    eval_train=False,
+    desc="train",
 ) -> Result:
     """Train ``make_model(key)`` once per seed (vmapped) and pack the Histories in a Result.
 

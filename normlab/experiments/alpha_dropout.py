@@ -78,7 +78,10 @@ SMALL = {
     "seeds": [0, 1],
 }
 # the authors' tutorial numbers (single runs, 20 epochs, full data): see REPRODUCE.md
-PAPER = {"mnist": {"relu": 90.76, "selu": 92.04}, "cifar10": {"relu": 63.45, "selu": 67.78}}
+PAPER = {
+    "mnist": {"relu": 90.76, "selu": 92.04},
+    "cifar10": {"relu": 63.45, "selu": 67.78},
+}
 
 
 def torch_default_init(fan_in: int) -> Callable:
@@ -167,7 +170,10 @@ class TutorialNet(nnx.Module):
                 h, w = h // 2, w // 2
         sizes = [h * w * c, *hidden]
         self.dense = nnx.List(
-            [nnx.Linear(a, b, **inits(a), rngs=rngs) for a, b in zip(sizes[:-1], sizes[1:])]
+            [
+                nnx.Linear(a, b, **inits(a), rngs=rngs)
+                for a, b in zip(sizes[:-1], sizes[1:])
+            ]
         )
         self.drops = nnx.List(
             [make_dropout(rate, rngs=rngs) for _ in hidden] if make_dropout else []
@@ -177,7 +183,9 @@ class TutorialNet(nnx.Module):
     def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
         for conv, pool in zip(self.convs, self.pools):
             x = self.act(conv(x))
-            if pool:  # the tutorial pools before its activation: the same for monotone ones
+            if (
+                pool
+            ):  # the tutorial pools before its activation: the same for monotone ones
                 x = nnx.max_pool(x, (2, 2), strides=(2, 2))
         x = x.reshape(x.shape[0], -1)
         for i, layer in enumerate(self.dense):
@@ -193,7 +201,9 @@ DROPOUTS = {"alpha": AlphaDropout, "standard": nnx.Dropout, "none": None}
 def _variant(name: str) -> dict:
     act, drop = name.split("_")
     if drop not in DROPOUTS:
-        raise ValueError(f"variant {name!r}: dropout {drop!r} not in {sorted(DROPOUTS)}")
+        raise ValueError(
+            f"variant {name!r}: dropout {drop!r} not in {sorted(DROPOUTS)}"
+        )
     return {
         "activation": act,
         "kernel_init": "lecun_normal_untruncated",
@@ -221,7 +231,11 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             "bias": config["cifar10_selu_bias"] if is_cnn else 0.0,
             "rate": config["rate"],
         }
-        task_config = {**config, "lr": config[f"{task}_lr"], "epochs": config[f"{task}_epochs"]}
+        task_config = {
+            **config,
+            "lr": config[f"{task}_lr"],
+            "epochs": config[f"{task}_epochs"],
+        }
         metrics[task], summary[task] = {}, {}
         for variant in config[f"{task}_variants"]:
             opts = _variant(variant)
@@ -232,18 +246,32 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
                 )
 
             r = train_classifier(
-                task_config, seeds, make_model, arrays, progress=progress, desc=f"{task} {variant}"
+                task_config,
+                seeds,
+                make_model,
+                arrays,
+                progress=progress,
+                desc=f"{task} {variant}",
             )
             metrics[task][variant] = r.metrics["histories"]
             summary[task][variant] = r.summary["test_accuracy"]
     return Result(
-        name="", profile="", config=config, seeds=list(seeds), metrics=metrics, summary=summary
+        name="",
+        profile="",
+        config=config,
+        seeds=list(seeds),
+        metrics=metrics,
+        summary=summary,
     )
 
 
 def _label(variant: str) -> str:
     act, drop = variant.split("_")
-    return {"none": act, "alpha": f"{act} + alpha dropout", "standard": f"{act} + dropout"}[drop]
+    return {
+        "none": act,
+        "alpha": f"{act} + alpha dropout",
+        "standard": f"{act} + dropout",
+    }[drop]
 
 
 def figure(result, *, reference: dict | None = None):
@@ -256,7 +284,11 @@ def figure(result, *, reference: dict | None = None):
 
     tasks = list(result.metrics)
     fig, axes = plt.subplots(
-        1, len(tasks), figsize=(4.6 * len(tasks), 3.4), layout="constrained", squeeze=False
+        1,
+        len(tasks),
+        figsize=(4.6 * len(tasks), 3.4),
+        layout="constrained",
+        squeeze=False,
     )
     for ax, task in zip(axes[0], tasks):
         for variant, hs in result.metrics[task].items():
@@ -289,7 +321,8 @@ def _tutorial(r: Result):
         acc = {v: 100 * mean(a) for v, a in variants.items()}
         by_act = {v.split("_")[0]: a for v, a in acc.items()}
         parts.append(
-            f"{task}: " + ", ".join(f"{_label(v)} {a:.2f} %" for v, a in sorted(acc.items()))
+            f"{task}: "
+            + ", ".join(f"{_label(v)} {a:.2f} %" for v, a in sorted(acc.items()))
         )
         verdicts.append(by_act.get("selu", 0) > by_act.get("relu", 100))
     return "; ".join(parts), status(verdicts)

@@ -32,7 +32,13 @@ FULL = {
     "num_draws": 10**7,
     "seeds": [0, 1, 2, 3, 4],
 }
-SMALL = {"width": 256, "depth": 32, "batch": 500, "num_draws": 10**6, "seeds": [0, 1, 2]}
+SMALL = {
+    "width": 256,
+    "depth": 32,
+    "batch": 500,
+    "num_draws": 10**6,
+    "seeds": [0, 1, 2],
+}
 VARIANTS = ("none", "standard", "alpha")
 
 
@@ -82,7 +88,9 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
                 "input_var": float(h.var()),
             }
         )
-    last = {v: np.mean([m[-1] for m in depth_moments[v]], axis=0).tolist() for v in VARIANTS}
+    last = {
+        v: np.mean([m[-1] for m in depth_moments[v]], axis=0).tolist() for v in VARIANTS
+    }
     return Result(
         name="",
         profile="",
@@ -101,7 +109,11 @@ def figure(result):
     import matplotlib.pyplot as plt
 
     moments = result.metrics["depth_moments"]
-    names = {"none": "no dropout", "standard": "standard dropout", "alpha": "alpha dropout"}
+    names = {
+        "none": "no dropout",
+        "standard": "standard dropout",
+        "alpha": "alpha dropout",
+    }
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
     for variant, runs in moments.items():
         runs = np.asarray(runs)
@@ -116,7 +128,9 @@ def figure(result):
     axes[1].legend(title=f"rate {rate:g}, train mode")
     for ax in axes:
         ax.grid(alpha=0.3)
-    fig.suptitle(f"SELU net, width {result.config['width']}: {result.label}", fontsize=10)
+    fig.suptitle(
+        f"SELU net, width {result.config['width']}: {result.label}", fontsize=10
+    )
     return fig
 
 

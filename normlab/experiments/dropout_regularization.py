@@ -69,7 +69,9 @@ def variants(config: dict) -> list[str]:
     for rate in config["rates"]:
         if not 0 < rate < 1:
             raise ValueError(f"rates: {rate} is outside (0, 1)")
-    return ["none"] + [f"{kind}@{r:g}" for r in config["rates"] for kind in ("alpha", "standard")]
+    return ["none"] + [
+        f"{kind}@{r:g}" for r in config["rates"] for kind in ("alpha", "standard")
+    ]
 
 
 def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Result:
@@ -101,13 +103,20 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
                 rngs=nnx.Rngs(params=key, dropout=key),
             )
 
-        r = train_classifier(config, seeds, make_model, arrays, progress=progress, desc=variant)
+        r = train_classifier(
+            config, seeds, make_model, arrays, progress=progress, desc=variant
+        )
         metrics[variant] = r.metrics["histories"]
         summary[variant] = r.summary["test_accuracy"]
         final_loss[variant] = [h["train_loss"][-1] for h in r.metrics["histories"]]
     summary["final_train_loss"] = final_loss
     return Result(
-        name="", profile="", config=config, seeds=list(seeds), metrics=metrics, summary=summary
+        name="",
+        profile="",
+        config=config,
+        seeds=list(seeds),
+        metrics=metrics,
+        summary=summary,
     )
 
 
@@ -125,7 +134,10 @@ def figure(result: Result):
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(9.6, 3.6), layout="constrained")
     none = 100 * np.asarray(s["none"])
     ax.axhspan(
-        none.mean() - 2 * _sem(none), none.mean() + 2 * _sem(none), color="0.85", label="no dropout"
+        none.mean() - 2 * _sem(none),
+        none.mean() + 2 * _sem(none),
+        color="0.85",
+        label="no dropout",
     )
     for kind, marker in (("alpha", "o"), ("standard", "s")):
         accs = [100 * np.asarray(s[f"{kind}@{r:g}"]) for r in rates]
@@ -137,14 +149,18 @@ def figure(result: Result):
             capsize=3,
             label=f"{kind} dropout",
         )
-    ax.set(xlabel="dropout rate", ylabel="test accuracy (%), best-val epoch", xticks=rates)
+    ax.set(
+        xlabel="dropout rate", ylabel="test accuracy (%), best-val epoch", xticks=rates
+    )
     ax.set_title("mean ± 2 s.e. over seeds", fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     mid = rates[len(rates) // 2]
     for variant in ("none", f"alpha@{mid:g}", f"standard@{mid:g}"):
         hs = result.metrics[variant]
-        seed_band(bx, hs[0]["epoch"], [h["train_loss"] for h in hs], label=variant, log=True)
+        seed_band(
+            bx, hs[0]["epoch"], [h["train_loss"] for h in hs], label=variant, log=True
+        )
     bx.set(xlabel="epoch", ylabel="training loss (train mode)")
     bx.xaxis.get_major_locator().set_params(integer=True)
     bx.set_title(f"fit: no dropout and rate {mid:g}", fontsize=10)
@@ -165,7 +181,9 @@ def _alpha_vs_standard(r: Result):
             f"rate {rate:g}: alpha {100 * a.mean():.2f} vs standard {100 * b.mean():.2f} %"
         )
     none = np.asarray(s["none"])
-    best_alpha = max((f"alpha@{x:g}" for x in rates if x <= 0.1), key=lambda v: mean(s[v]))
+    best_alpha = max(
+        (f"alpha@{x:g}" for x in rates if x <= 0.1), key=lambda v: mean(s[v])
+    )
     a = np.asarray(s[best_alpha])
     helps = a.mean() >= none.mean() - 2 * np.hypot(_sem(a), _sem(none))
     parts.append(f"no dropout {100 * none.mean():.2f} %")

@@ -99,10 +99,13 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             desc=f"elu_mnist {act}",
         )
         curves[act] = {
-            "train_loss": [[h.initial["train_loss"], *h.extra["train_loss"]] for h in histories],
+            "train_loss": [
+                [h.initial["train_loss"], *h.extra["train_loss"]] for h in histories
+            ],
             "val_loss": [[h.initial["test_loss"], *h.test_loss] for h in histories],
             "median_activation": [
-                [h.initial["median_activation"], *h.extra["median_activation"]] for h in histories
+                [h.initial["median_activation"], *h.extra["median_activation"]]
+                for h in histories
             ],
         }
     final = {a: [c[-1] for c in v["train_loss"]] for a, v in curves.items()}
@@ -137,7 +140,12 @@ def figure(result):
         epochs = np.arange(len(c["train_loss"][0]))
         line = seed_band(ax_act, epochs, c["median_activation"], label=act)
         seed_band(
-            ax_loss, epochs, c["train_loss"], label=f"{act} train", color=line.get_color(), log=True
+            ax_loss,
+            epochs,
+            c["train_loss"],
+            label=f"{act} train",
+            color=line.get_color(),
+            log=True,
         )
         val = seed_band(
             ax_loss,
@@ -212,17 +220,23 @@ def _beats(elu: float, others: dict[str, float]) -> str:
     """'reproduced' if ELU is below every paper baseline, 'partly' if below some."""
     wins = [elu < others[u] for u in PAPER_UNITS if u in others]
     if not wins:
-        raise ValueError(f"the Result holds none of the paper's baselines {PAPER_UNITS}")
+        raise ValueError(
+            f"the Result holds none of the paper's baselines {PAPER_UNITS}"
+        )
     return "reproduced" if all(wins) else "partly" if any(wins) else "not reproduced"
 
 
 def _elu_loss(r: Result):
     area = early_log_loss(r)
     k = min(len(r.metrics["curves"]["elu"]["train_loss"][0]) - 1, EARLY_EPOCHS)
-    text = ", ".join(f"{a} {v:.3f}" for a, v in sorted(area.items(), key=lambda kv: kv[1]))
+    text = ", ".join(
+        f"{a} {v:.3f}" for a, v in sorted(area.items(), key=lambda kv: kv[1])
+    )
     extra = [a for a in area if a != "elu" and a not in PAPER_UNITS]
     note = f" ({', '.join(extra)}: not in Fig. 2, not judged)" if extra else ""
-    return f"mean log10 training loss, epochs 1-{k}: {text}{note}", _beats(area["elu"], area)
+    return f"mean log10 training loss, epochs 1-{k}: {text}{note}", _beats(
+        area["elu"], area
+    )
 
 
 def _elu_median(r: Result):
@@ -230,12 +244,21 @@ def _elu_median(r: Result):
     elu = dist["elu"]
     base = [dist[u] for u in PAPER_UNITS if u in dist]
     if not base:
-        raise ValueError(f"the Result holds none of the paper's baselines {PAPER_UNITS}")
+        raise ValueError(
+            f"the Result holds none of the paper's baselines {PAPER_UNITS}"
+        )
     below = elu < np.min(base, axis=0)
     n = len(elu)
-    status = "reproduced" if below.all() else "partly" if below.mean() >= 0.5 else "not reproduced"
+    status = (
+        "reproduced"
+        if below.all()
+        else "partly"
+        if below.mean() >= 0.5
+        else "not reproduced"
+    )
     text = ", ".join(
-        f"{a} {float(v.mean()):.3f}" for a, v in sorted(dist.items(), key=lambda kv: kv[1].mean())
+        f"{a} {float(v.mean()):.3f}"
+        for a, v in sorted(dist.items(), key=lambda kv: kv[1].mean())
     )
     return (
         f"ELU nearer zero than {' and '.join(PAPER_UNITS)} at {int(below.sum())} of {n} epochs; "

@@ -110,7 +110,9 @@ def figure(result):
             line.set_linestyle(ls)
             ax.axhline(case[k], color=line.get_color(), ls=":", lw=0.8)
     axes[0].set(xlabel="layer", ylabel="mean of activations", ylim=(-1, 1.5))
-    axes[1].set(xlabel="layer", ylabel="variance of activations", yscale="log", ylim=(0.05, 20))
+    axes[1].set(
+        xlabel="layer", ylabel="variance of activations", yscale="log", ylim=(0.05, 20)
+    )
     axes[1].legend(fontsize=7, loc="upper left")
     for ax in axes:
         ax.grid(alpha=0.3)

@@ -56,11 +56,15 @@ def squared_gradients(key, alpha, lam, var, depth, width, batch):
     x = jnp.sqrt(var) * jax.random.normal(k_x, (batch, width))
     r = jax.random.normal(k_r, (batch, width))
 
-    def loss(eps):  # eps = 0: d loss / d eps[l] is the gradient at layer l's activations
+    def loss(
+        eps,
+    ):  # eps = 0: d loss / d eps[l] is the gradient at layer l's activations
         def layer(h, args):
             w_l, e = args
             z = h @ w_l
-            return lam * jnp.where(z > 0, z, alpha * jnp.expm1(jnp.minimum(z, 0))) + e, None
+            return lam * jnp.where(
+                z > 0, z, alpha * jnp.expm1(jnp.minimum(z, 0))
+            ) + e, None
 
         h, _ = jax.lax.scan(layer, x + eps[0], (w, eps[1:]))
         return jnp.sum(h * r)
@@ -79,7 +83,15 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
         sq = np.mean(
             [
                 np.asarray(
-                    fn(jax.random.key(s), alpha, lam, var, depth, config["width"], config["batch"])
+                    fn(
+                        jax.random.key(s),
+                        alpha,
+                        lam,
+                        var,
+                        depth,
+                        config["width"],
+                        config["batch"],
+                    )
                 )
                 for s in seeds
             ],
@@ -120,12 +132,18 @@ def figure(result):
         c = result.summary[label]["chi"]
         (line,) = ax.plot(layers, sq, label=f"{label}: measured")
         ax.plot(
-            layers, c ** (depth - layers), ls="--", color=line.get_color(), label=f"chi = {c:.3f}"
+            layers,
+            c ** (depth - layers),
+            ls="--",
+            color=line.get_color(),
+            label=f"chi = {c:.3f}",
         )
     ax.set(xlabel="layer (0 = input)", ylabel="mean squared gradient", yscale="log")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
-    fig.suptitle(f"width {result.config['width']}, depth {depth}: {result.label}", fontsize=10)
+    fig.suptitle(
+        f"width {result.config['width']}, depth {depth}: {result.label}", fontsize=10
+    )
     return fig
 
 
@@ -139,16 +157,22 @@ def _no_explosion(r: Result):
         # as stated: the squared gradient keeps its size, growth per layer 1 within 1 %
         # (a rate above 1 that matches chi is growth ~chi^L: explosion with depth)
         verdicts.append(abs(np.log(rate)) < 0.01)
-    return "squared gradient at the input / at the output: " + "; ".join(parts), status(verdicts)
+    return "squared gradient at the input / at the output: " + "; ".join(parts), status(
+        verdicts
+    )
 
 
 def _chi_separates(r: Result):
     # labels are "(mean, var)": order the targets by their variance
-    by_var = sorted(r.summary.items(), key=lambda kv: float(kv[0].strip("()").split(",")[1]))
+    by_var = sorted(
+        r.summary.items(), key=lambda kv: float(kv[0].strip("()").split(",")[1])
+    )
     rates = [s["growth_per_layer"] for _, s in by_var]
     matches = [abs(s["growth_per_layer"] / s["chi"] - 1) < 0.02 for _, s in by_var]
     rising = all(a < b for a, b in zip(rates, rates[1:]))
-    text = ", ".join(f"{k}: x{s['growth_per_layer']:.3f} (chi {s['chi']:.3f})" for k, s in by_var)
+    text = ", ".join(
+        f"{k}: x{s['growth_per_layer']:.3f} (chi {s['chi']:.3f})" for k, s in by_var
+    )
     return f"squared-gradient growth per layer: {text}", status([all(matches), rising])
 
 

@@ -79,9 +79,9 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             lam = jnp.where(exists, params[..., 1], 1.0)
             flat = (target[..., 0].reshape(-1), target[..., 1].reshape(-1))
             norm, radius = (
-                jax.vmap(lambda m, v, a_, l_, f=f: f(m, v, omega, tau, alpha=a_, lam=l_))(
-                    *flat, a.reshape(-1), lam.reshape(-1)
-                ).reshape(exists.shape)
+                jax.vmap(
+                    lambda m, v, a_, l_, f=f: f(m, v, omega, tau, alpha=a_, lam=l_)
+                )(*flat, a.reshape(-1), lam.reshape(-1)).reshape(exists.shape)
                 for f in (snn.spectral_norm, snn.spectral_radius)
             )
             basin = _basin(
@@ -100,7 +100,9 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             "lambda": params[..., 1].tolist(),
             "spectral_norm": np.where(exists, np.asarray(norm), np.nan).tolist(),
             "spectral_radius": np.where(exists, np.asarray(radius), np.nan).tolist(),
-            "basin": np.where(exists, np.asarray(basin).reshape(exists.shape), np.nan).tolist(),
+            "basin": np.where(
+                exists, np.asarray(basin).reshape(exists.shape), np.nan
+            ).tolist(),
         }
     return Result(
         name="",
@@ -160,7 +162,9 @@ def missing(result: Result) -> list[str]:
         ['spectral_radius']
     """
     metrics = result.metrics or {}
-    old = any("spectral_radius" not in m for m in metrics.values() if isinstance(m, dict))
+    old = any(
+        "spectral_radius" not in m for m in metrics.values() if isinstance(m, dict)
+    )
     return ["spectral_radius"] if old or not metrics else []
 
 
@@ -180,7 +184,10 @@ def figure(result):
     """
     import matplotlib.pyplot as plt
 
-    means, variances = np.asarray(result.metrics["means"]), np.asarray(result.metrics["variances"])
+    means, variances = (
+        np.asarray(result.metrics["means"]),
+        np.asarray(result.metrics["variances"]),
+    )
     conventions = result.config["conventions"]
     fig, axes = plt.subplots(
         len(conventions),
@@ -198,14 +205,23 @@ def figure(result):
     )
     panels = [
         ("alpha", r"$\alpha$ (blank: none)", "viridis", None),
-        (measure, measure.replace("_", " ") + r" of $\mathcal{J}$", "coolwarm", (0.4, 1.6)),
+        (
+            measure,
+            measure.replace("_", " ") + r" of $\mathcal{J}$",
+            "coolwarm",
+            (0.4, 1.6),
+        ),
         ("basin", "basin (fraction of starts)", "magma", (0, 1)),
     ]
     for row, convention in zip(axes, conventions):
         for ax, (key, title, cmap, lim) in zip(row, panels):
             z = np.asarray(result.metrics[convention][key], dtype=float).T
-            kw = {"norm": LogNorm()} if lim is None else {"vmin": lim[0], "vmax": lim[1]}
-            mesh = ax.pcolormesh(means, variances, z, cmap=cmap, shading="nearest", **kw)
+            kw = (
+                {"norm": LogNorm()} if lim is None else {"vmin": lim[0], "vmax": lim[1]}
+            )
+            mesh = ax.pcolormesh(
+                means, variances, z, cmap=cmap, shading="nearest", **kw
+            )
             fig.colorbar(mesh, ax=ax)
             if key == measure and np.nanmin(z) < 1 < np.nanmax(z):
                 ax.contour(means, variances, z, levels=[1.0], colors="k", linewidths=1)

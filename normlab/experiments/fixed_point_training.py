@@ -62,7 +62,9 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
     """``metrics[task][str(depth)][target_label]`` holds the Histories of every seed."""
     metrics, summary, diverged = {}, {}, {}
     for task in config["tasks"]:
-        arrays = data.prepare(task, num_train=config["num_train"], num_test=config["num_test"])
+        arrays = data.prepare(
+            task, num_train=config["num_train"], num_test=config["num_test"]
+        )
         in_features = arrays["train"][0][0].size
         metrics[task], summary[task] = {}, {}
         for depth in config["depths"]:
@@ -118,17 +120,30 @@ def figure(result):
 
     tasks = list(result.metrics)
     fig, axes = plt.subplots(
-        len(tasks), 2, figsize=(9, 3.2 * len(tasks)), layout="constrained", squeeze=False
+        len(tasks),
+        2,
+        figsize=(9, 3.2 * len(tasks)),
+        layout="constrained",
+        squeeze=False,
     )
     for row, task in zip(axes, tasks):
         depth = max(result.metrics[task], key=int)
         for label, hs in result.metrics[task][depth].items():
             ep = hs[0]["epoch"]
             seed_band(row[0], ep, [h["train_loss"] for h in hs], log=True, label=label)
-            seed_band(row[1], ep, [100 * np.asarray(h["test_accuracy"]) for h in hs], label=label)
-        row[0].set(title=f"{task}, depth {depth}", xlabel="epoch", ylabel="training loss")
+            seed_band(
+                row[1],
+                ep,
+                [100 * np.asarray(h["test_accuracy"]) for h in hs],
+                label=label,
+            )
+        row[0].set(
+            title=f"{task}, depth {depth}", xlabel="epoch", ylabel="training loss"
+        )
         row[0].xaxis.get_major_locator().set_params(integer=True)
-        row[1].set(title=f"{task}, depth {depth}", xlabel="epoch", ylabel="test accuracy (%)")
+        row[1].set(
+            title=f"{task}, depth {depth}", xlabel="epoch", ylabel="test accuracy (%)"
+        )
         row[1].xaxis.get_major_locator().set_params(integer=True)
         for ax in row:
             ax.grid(alpha=0.3)

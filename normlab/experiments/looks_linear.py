@@ -31,7 +31,11 @@ FULL = {
     "dataset": "cifar10",
     "num_train": None,
     "num_test": None,
-    "depths": [10, 50, 100],  # the paper's 200 does not fit the 10-minute GPU run beside the rest
+    "depths": [
+        10,
+        50,
+        100,
+    ],  # the paper's 200 does not fit the 10-minute GPU run beside the rest
     "width": 256,
     "families": ["CReLU + looks-linear", "CReLU + He init", "ReLU + BN", "resnet + BN"],
     "optimizer": "adam",
@@ -58,7 +62,13 @@ def get_config(profile: str = "small") -> dict:
 
 
 def make_model(
-    family: str, in_features: int, depth: int, width: int, key, *, bn_momentum: float = 0.9
+    family: str,
+    in_features: int,
+    depth: int,
+    width: int,
+    key,
+    *,
+    bn_momentum: float = 0.9,
 ):
     """One network of ``family`` (a name in the config's ``families``).
 
@@ -116,7 +126,12 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
                 config,
                 seeds,
                 lambda k, f=family, d=depth: make_model(
-                    f, in_features, d, config["width"], k, bn_momentum=config["bn_momentum"]
+                    f,
+                    in_features,
+                    d,
+                    config["width"],
+                    k,
+                    bn_momentum=config["bn_momentum"],
                 ),
                 arrays,
                 progress=progress,
@@ -151,8 +166,12 @@ def figure(result):
     for family, by_depth in result.metrics["runs"].items():
         depths = sorted(by_depth, key=int)
         finals = [[100 * h["test_accuracy"][-1] for h in by_depth[d]] for d in depths]
-        line = seed_band(ax_d, [int(d) for d in depths], np.asarray(finals).T, label=family)
-        ax_d.plot([int(d) for d in depths], np.mean(finals, 1), "o", color=line.get_color())
+        line = seed_band(
+            ax_d, [int(d) for d in depths], np.asarray(finals).T, label=family
+        )
+        ax_d.plot(
+            [int(d) for d in depths], np.mean(finals, 1), "o", color=line.get_color()
+        )
         deepest = by_depth[depths[-1]]
         curves = [100 * np.asarray(h["test_accuracy"]) for h in deepest]
         seed_band(
@@ -199,7 +218,9 @@ def _looks_linear(r: Result):
     texts, beats_bn, trails_res = [], [], []
     for d in depths:
         parts, m = [], {}
-        for f in families:  # accuracies of the seeds that did not diverge; the rest counted
+        for (
+            f
+        ) in families:  # accuracies of the seeds that did not diverge; the rest counted
             ok = [100 * a for a, e in zip(acc[f][d], blown[f][d]) if e is None]
             bad = [e for e in blown[f][d] if e is not None]
             m[f] = mean(ok) if ok else -1.0

@@ -48,7 +48,9 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None):
             rngs=nnx.Rngs(key),
         )
 
-    return train_classifier(config, seeds, make_model, arrays, progress=progress, desc="mlp_mnist")
+    return train_classifier(
+        config, seeds, make_model, arrays, progress=progress, desc="mlp_mnist"
+    )
 
 
 def figure(result):

@@ -46,7 +46,10 @@ LABELS = {"selu": "SELU", "relu_bn": "ReLU + BN"}
 FULL = {
     "datasets": ["mnist", "cifar10"],
     "nets": ["selu", "relu_bn"],
-    "archs": {"mlp": {"depths": [8, 32], "width": 512}, "cnn": {"depths": [4, 8], "width": 64}},
+    "archs": {
+        "mlp": {"depths": [8, 32], "width": 512},
+        "cnn": {"depths": [4, 8], "width": 64},
+    },
     "lrs": [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
     "val_fraction": 1 / 6,
     "bn_momentum": 0.99,  # Flax's default; the small profile's few steps need 0.9
@@ -100,11 +103,19 @@ def make_net(
     if arch == "mlp":
         size = int(np.prod(in_shape))
         return MLP(
-            size, 10, depth=depth, width=width, momentum=momentum, **NETS[net], rngs=nnx.Rngs(key)
+            size,
+            10,
+            depth=depth,
+            width=width,
+            momentum=momentum,
+            **NETS[net],
+            rngs=nnx.Rngs(key),
         )
     if arch == "cnn":
         if isinstance(in_shape, int) or len(in_shape) != 3:
-            raise ValueError(f"arch='cnn' needs in_shape=(height, width, channels), got {in_shape}")
+            raise ValueError(
+                f"arch='cnn' needs in_shape=(height, width, channels), got {in_shape}"
+            )
         return ConvNet(
             in_shape[-1],
             10,
@@ -140,7 +151,9 @@ def select(histories: list[dict], lrs: list[float], num_seeds: int) -> dict:
     diverged = [sum(h.get("diverged_at") is not None for h in hs) for hs in by_lr]
     eligible = [i for i, d in enumerate(diverged) if d == 0]
     if not eligible:
-        raise ValueError(f"every learning rate of {lrs} diverged for some seed: lower them")
+        raise ValueError(
+            f"every learning rate of {lrs} diverged for some seed: lower them"
+        )
     best = max(eligible, key=lambda i: scores[i])
     test = []
     for h in by_lr[best]:
@@ -191,7 +204,13 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             ]
             hs = train.fit_seeds(
                 lambda k, net=net: make_net(
-                    net, shape, depth=depth, width=width, key=k, arch=arch, momentum=momentum
+                    net,
+                    shape,
+                    depth=depth,
+                    width=width,
+                    key=k,
+                    arch=arch,
+                    momentum=momentum,
                 ),
                 txs,
                 a["train"],
@@ -229,7 +248,9 @@ def _keyed(result) -> tuple[dict, dict]:
     if all(len(k.split("/")) == 3 for k in acc):
         return acc, result.summary.get("selection", {})
     depth = result.config.get("depth", "?")
-    return {f"{k.split('/')[0]}/mlp-{depth}/{k.split('/')[1]}": v for k, v in acc.items()}, {}
+    return {
+        f"{k.split('/')[0]}/mlp-{depth}/{k.split('/')[1]}": v for k, v in acc.items()
+    }, {}
 
 
 def figure(result):
@@ -245,12 +266,20 @@ def figure(result):
     import matplotlib.pyplot as plt
 
     acc, sel = _keyed(result)
-    datasets = result.config.get("datasets") or list(dict.fromkeys(k.split("/")[0] for k in acc))
+    datasets = result.config.get("datasets") or list(
+        dict.fromkeys(k.split("/")[0] for k in acc)
+    )
     fig, axes = plt.subplots(
-        1, len(datasets), figsize=(4.6 * len(datasets), 3.4), layout="constrained", squeeze=False
+        1,
+        len(datasets),
+        figsize=(4.6 * len(datasets), 3.4),
+        layout="constrained",
+        squeeze=False,
     )
     for ax, ds in zip(axes[0], datasets):
-        cases = list(dict.fromkeys(k.split("/")[1] for k in acc if k.startswith(f"{ds}/")))
+        cases = list(
+            dict.fromkeys(k.split("/")[1] for k in acc if k.startswith(f"{ds}/"))
+        )
         for j, net in enumerate(NETS):
             xs, ys = [], []
             for i, case in enumerate(cases):
@@ -263,7 +292,9 @@ def figure(result):
                 ax.plot([x - 0.1, x + 0.1], [v.mean()] * 2, "-", color=f"C{j}")
                 if k in sel:
                     lr = sel[k]["lr"]
-                    ax.annotate(f"{lr:g}", (x, v.min()), fontsize=6, ha="center", va="top")
+                    ax.annotate(
+                        f"{lr:g}", (x, v.min()), fontsize=6, ha="center", va="top"
+                    )
                 xs.append(x)
                 ys.append(v.mean())
             ax.plot([], [], "o", color=f"C{j}", label=LABELS[net])
@@ -271,7 +302,9 @@ def figure(result):
         ax.set(ylabel="test accuracy (%)", title=f"{ds} (label: selected lr)")
         ax.grid(alpha=0.3, axis="y")
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"SELU vs ReLU + BN, each at its best rate: {result.label}", fontsize=10)
+    fig.suptitle(
+        f"SELU vs ReLU + BN, each at its best rate: {result.label}", fontsize=10
+    )
     return fig
 
 
@@ -289,7 +322,8 @@ def comparison(result) -> list[dict]:
                 "selu": (s.mean(), s.std()),
                 "relu_bn": (b.mean(), b.std()),
                 "lr": (sel[f"{case}/selu"]["lr"], sel[f"{case}/relu_bn"]["lr"]),
-                "at_edge": sel[f"{case}/selu"]["at_edge"] or sel[f"{case}/relu_bn"]["at_edge"],
+                "at_edge": sel[f"{case}/selu"]["at_edge"]
+                or sel[f"{case}/relu_bn"]["at_edge"],
                 "gap": s.mean() - b.mean(),
                 "within_noise": abs(s.mean() - b.mean()) <= max(spread, 0.1),
             }
@@ -300,7 +334,8 @@ def comparison(result) -> list[dict]:
 def _selu_matches_bn(r: Result):
     rows = comparison(r)
     text = "; ".join(
-        f"{c['setting']}: SELU {c['selu'][0]:.1f} vs ReLU+BN {c['relu_bn'][0]:.1f} %" for c in rows
+        f"{c['setting']}: SELU {c['selu'][0]:.1f} vs ReLU+BN {c['relu_bn'][0]:.1f} %"
+        for c in rows
     )
     # matches: not worse than ReLU + BN beyond the seeds' spread
     return text, status([c["gap"] >= 0 or c["within_noise"] for c in rows])

@@ -92,17 +92,19 @@ def _factory(config, depth, beta, normalization="batch"):
     bias = nnx.initializers.zeros_init()
     if normalization is None:
         bias = nnx.initializers.normal(config["bias_std"])
-    return lambda k: ResidualMLP(
-        1,
-        1,
-        depth=depth,
-        width=width,
-        beta=beta,
-        normalization=normalization,
-        kernel_init="he_normal_untruncated",
-        bias_init=bias,
-        head="linear",  # the residual stream read out linearly, as in the paper's analysis
-        rngs=nnx.Rngs(k),
+    return (
+        lambda k: ResidualMLP(
+            1,
+            1,
+            depth=depth,
+            width=width,
+            beta=beta,
+            normalization=normalization,
+            kernel_init="he_normal_untruncated",
+            bias_init=bias,
+            head="linear",  # the residual stream read out linearly, as in the paper's analysis
+            rngs=nnx.Rngs(k),
+        )
     )
 
 
@@ -129,10 +131,16 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             "lagged": [],
         }
         for depth in depths:
-            c = diagnostics.gradient_correlation(_factory(config, depth, beta, norm), init_keys, x)
+            c = diagnostics.gradient_correlation(
+                _factory(config, depth, beta, norm), init_keys, x
+            )
             g = c["gradients"][:, :, 0]
-            fam["acf"].append(diagnostics.autocorrelation(g, config["max_lag"], center=True))
-            lags = [k for k in config["lags"] if k < config["points"]]  # lags within the line
+            fam["acf"].append(
+                diagnostics.autocorrelation(g, config["max_lag"], center=True)
+            )
+            lags = [
+                k for k in config["lags"] if k < config["points"]
+            ]  # lags within the line
             lagged = diagnostics.lagged_correlation(g, lags)
             fam["lagged"].append({k: v.tolist() for k, v in lagged.items()})
             fam["correlation"].append(c["correlation"])
@@ -147,7 +155,8 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
     fig1["white noise"] = diagnostics.white_noise(noise_keys[1], config["points"])
     panels = [n for n in config["fig1"] if n in fig1] + ["brown noise", "white noise"]
     summary = {  # family -> depth -> {"lags", "correlation", "stderr"}
-        name: dict(zip(map(str, f["depths"]), f["lagged"])) for name, f in families.items()
+        name: dict(zip(map(str, f["depths"]), f["lagged"]))
+        for name, f in families.items()
     }
     return Result(
         name="",
@@ -166,7 +175,11 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
 
 def _coactivation(config, x, key) -> dict:
     """Active and co-active fractions per layer, with and without batch norm."""
-    depth, width, lags = config["coactivation_depth"], config["width"], config["coactivation_lags"]
+    depth, width, lags = (
+        config["coactivation_depth"],
+        config["width"],
+        config["coactivation_lags"],
+    )
     std = config["coactivation_bias_std"]
     nets = {
         "ReLU + BN": MLP(
@@ -217,7 +230,11 @@ def figure(result):
 
     x, lines = np.asarray(result.metrics["x"]), result.metrics["gradients"]
     fig, axes = plt.subplots(
-        1, len(lines), figsize=(2.3 * len(lines), 2.4), layout="constrained", squeeze=False
+        1,
+        len(lines),
+        figsize=(2.3 * len(lines), 2.4),
+        layout="constrained",
+        squeeze=False,
     )
     for ax, line in zip(axes[0], lines):
         name, g = line["name"], line["gradient"]
@@ -280,13 +297,21 @@ def correlation_vs_depth(result):
     for name, fam in result.metrics["families"].items():
         d = np.asarray(fam["depths"], float)
         c, se = np.asarray(fam["correlation"]), np.asarray(fam["stderr"])
-        line = ax_lin.errorbar(d, c, yerr=se, marker="o", ms=3, capsize=2, label=name)[0]
-        ax_log.errorbar(d, np.abs(c), yerr=se, marker="o", ms=3, capsize=2, color=line.get_color())
+        line = ax_lin.errorbar(d, c, yerr=se, marker="o", ms=3, capsize=2, label=name)[
+            0
+        ]
+        ax_log.errorbar(
+            d, np.abs(c), yerr=se, marker="o", ms=3, capsize=2, color=line.get_color()
+        )
         grid = np.geomspace(1, d.max(), 100)
         for ax in (ax_lin, ax_log):
-            ax.plot(grid, theory(name, grid, fam["beta"]), ls=":", color=line.get_color())
+            ax.plot(
+                grid, theory(name, grid, fam["beta"]), ls=":", color=line.get_color()
+            )
     ax_lin.axhline(0, color="gray", lw=0.5)
-    ax_lin.set(xscale="log", xlabel="depth L", ylabel="gradient correlation (neighbours)")
+    ax_lin.set(
+        xscale="log", xlabel="depth L", ylabel="gradient correlation (neighbours)"
+    )
     ax_log.set(
         xscale="log",
         yscale="log",
@@ -295,7 +320,9 @@ def correlation_vs_depth(result):
         ylabel="|correlation| (dotted: theory)",
     )
     ax_lin.legend(fontsize=7)
-    fig.suptitle(f"Correlation of gradients at neighbouring inputs: {result.label}", fontsize=10)
+    fig.suptitle(
+        f"Correlation of gradients at neighbouring inputs: {result.label}", fontsize=10
+    )
     return fig
 
 
@@ -358,7 +385,16 @@ def correlation_vs_lag_and_depth(result):
         for i, (lag, color) in enumerate(zip(lags, colors)):
             c = np.asarray([by_depth[k]["correlation"][i] for k in depths])
             se = np.asarray([by_depth[k]["stderr"][i] for k in depths])
-            ax.errorbar(d, c, yerr=se, marker="o", ms=3, capsize=2, color=color, label=f"lag {lag}")
+            ax.errorbar(
+                d,
+                c,
+                yerr=se,
+                marker="o",
+                ms=3,
+                capsize=2,
+                color=color,
+                label=f"lag {lag}",
+            )
         grid = np.geomspace(1, d.max(), 100)
         beta = result.metrics["families"][name]["beta"]
         ax.plot(grid, theory(name, grid, beta), ls=":", color="k", label="theory")
@@ -367,7 +403,8 @@ def correlation_vs_lag_and_depth(result):
     axes[0, 0].set_ylabel("gradient correlation")
     axes[0, -1].legend(fontsize=7)
     fig.suptitle(
-        f"Correlation of gradients at inputs lag x 4/256 apart: {result.label}", fontsize=10
+        f"Correlation of gradients at inputs lag x 4/256 apart: {result.label}",
+        fontsize=10,
     )
     return fig
 
@@ -386,7 +423,12 @@ def coactivation_vs_distance(result):
 
     nets = result.metrics["coactivation"]
     fig, axes = plt.subplots(
-        1, len(nets), figsize=(4.5 * len(nets), 3), layout="constrained", sharey=True, squeeze=False
+        1,
+        len(nets),
+        figsize=(4.5 * len(nets), 3),
+        layout="constrained",
+        sharey=True,
+        squeeze=False,
     )
     for ax, (name, net) in zip(axes[0], nets.items()):
         co = np.asarray(net["coactive"])
@@ -406,7 +448,8 @@ def coactivation_vs_distance(result):
         ax.legend(fontsize=7)
     axes[0, 0].set_ylabel("fraction co-active")
     fig.suptitle(
-        f"Co-activation against distance (dotted 1/4, dashed 1/2): {result.label}", fontsize=10
+        f"Co-activation against distance (dotted 1/4, dashed 1/2): {result.label}",
+        fontsize=10,
     )
     return fig
 
@@ -421,7 +464,10 @@ def _theorem1(r: Result):
     ff = r.summary["lagged"]["feedforward + BN"]
     depths = sorted(ff, key=int)
     lags = ff[depths[0]]["lags"]
-    at = {k: (np.asarray(ff[k]["correlation"]), np.asarray(ff[k]["stderr"])) for k in depths}
+    at = {
+        k: (np.asarray(ff[k]["correlation"]), np.asarray(ff[k]["stderr"]))
+        for k in depths
+    }
     # monotone decay with depth at every lag, within two combined standard errors
     monotone = all(
         at[b][0][i] <= at[a][0][i] + 2 * np.hypot(at[a][1][i], at[b][1][i])
@@ -430,7 +476,9 @@ def _theorem1(r: Result):
     )
     far = _far_lags(ff, r.config["points"])
     within = [  # far-apart pairs: Theorem 1's 2^-L within three standard errors
-        abs(at[k][0][i] - 2.0 ** -int(k)) <= 3 * at[k][1][i] for k in depths for i in far
+        abs(at[k][0][i] - 2.0 ** -int(k)) <= 3 * at[k][1][i]
+        for k in depths
+        for i in far
     ]
     first, last = depths[0], depths[-1]
     return (
@@ -446,7 +494,11 @@ def _resnets_keep_correlation(r: Result):
     lagged = r.summary["lagged"]
     ff = lagged["feedforward + BN"]
     resnets = [n for n in lagged if n.startswith("resnet")]
-    common = [k for k in sorted(ff, key=int) if int(k) > 1 and all(k in lagged[n] for n in resnets)]
+    common = [
+        k
+        for k in sorted(ff, key=int)
+        if int(k) > 1 and all(k in lagged[n] for n in resnets)
+    ]
     if not common:
         raise ValueError("no depth above 1 is measured for every family")
     k = common[-1]

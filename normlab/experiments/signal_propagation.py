@@ -41,7 +41,10 @@ from normlab.results import Result
 
 # The nets of snn_moments_depth (the same inits), plus ReLU at the LeCun scale.
 VARIANTS = {
-    "ReLU, N(0, 1/n)": {**_MOMENT_NETS["relu"], "kernel_init": "lecun_normal_untruncated"},
+    "ReLU, N(0, 1/n)": {
+        **_MOMENT_NETS["relu"],
+        "kernel_init": "lecun_normal_untruncated",
+    },
     "ReLU, He N(0, 2/n)": _MOMENT_NETS["relu"],
     "ReLU + batch norm": _MOMENT_NETS["relu + BN"],
     "SELU, N(0, 1/n)": _MOMENT_NETS["selu"],
@@ -121,7 +124,9 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
                     for layer in layers
                 }
     summary = {
-        "last_layer_std": {k: float(np.mean([s[-1] for s in v])) for k, v in std.items()},
+        "last_layer_std": {
+            k: float(np.mean([s[-1] for s in v])) for k, v in std.items()
+        },
         "first_over_last_gradient": {
             k: float(np.mean([g[0] / g[-1] for g in v])) for k, v in grad.items()
         },
@@ -158,9 +163,15 @@ def figure(result):
     for name in names:
         layers = np.arange(1, len(m["std"][name][0]) + 1)
         line = seed_band(ax_std, layers, m["std"][name], label=name, log=True)
-        seed_band(ax_grad, layers, m["grad_norm"][name], color=line.get_color(), log=True)
+        seed_band(
+            ax_grad, layers, m["grad_norm"][name], color=line.get_color(), log=True
+        )
     ax_std.set(xlabel="hidden layer", ylabel="std of activations", title="forward")
-    ax_grad.set(xlabel="hidden layer", ylabel="||dL/dW|| of the layer's kernel", title="backward")
+    ax_grad.set(
+        xlabel="hidden layer",
+        ylabel="||dL/dW|| of the layer's kernel",
+        title="backward",
+    )
     ax_std.legend(fontsize=8)
     bins = np.asarray(m["bins"])
     centres = (bins[1:] + bins[:-1]) / 2
@@ -178,5 +189,7 @@ def figure(result):
     for ax in fig.axes:
         ax.grid(alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
-    fig.suptitle(f"Deep random MLPs at initialization, MNIST: {result.label}", fontsize=10)
+    fig.suptitle(
+        f"Deep random MLPs at initialization, MNIST: {result.label}", fontsize=10
+    )
     return fig

@@ -76,13 +76,23 @@ def get_config(profile: str = "small") -> dict:
 
 
 def make_net(
-    net: str, in_features: int, *, depth: int, width: int, key: jax.Array, nets: dict = NETS
+    net: str,
+    in_features: int,
+    *,
+    depth: int,
+    width: int,
+    key: jax.Array,
+    nets: dict = NETS,
 ) -> MLP:
-    """The MLP ``nets[net]`` with 10 outputs: by default paper Fig. 1's ``"snn"`` or ``"bn"``."""
-    return MLP(in_features, 10, depth=depth, width=width, **nets[net], rngs=nnx.Rngs(key))
+    """The MLP ``nets[net]`` with 10 outputs: paper Fig. 1's ``"snn"`` or ``"bn"``."""
+    return MLP(
+        in_features, 10, depth=depth, width=width, **nets[net], rngs=nnx.Rngs(key)
+    )
 
 
-def standardize_per_feature(train: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, ...]:
+def standardize_per_feature(
+    train: np.ndarray, *others: np.ndarray
+) -> tuple[np.ndarray, ...]:
     r"""Standardize every input feature (pixel and channel) with the training set's statistics.
 
     .. math:: x'_{j} = (x_j / 255 - \mu_j) / \sigma_j
@@ -104,7 +114,9 @@ def standardize_per_feature(train: np.ndarray, *others: np.ndarray) -> tuple[np.
     return tuple(data.standardize(x, mean, std) for x in (train, *others))
 
 
-def batch_stat_loss(model: nnx.Module, x: jax.Array, y: jax.Array, batch_size: int) -> jax.Array:
+def batch_stat_loss(
+    model: nnx.Module, x: jax.Array, y: jax.Array, batch_size: int
+) -> jax.Array:
     """Mean cross-entropy over consecutive batches of ``x`` with ``model`` in training mode.
 
     The authors' Fig. 1 curve: batch norm uses each batch's own mean and
@@ -125,14 +137,18 @@ def batch_stat_loss(model: nnx.Module, x: jax.Array, y: jax.Array, batch_size: i
     def one(batch):
         m = nnx.merge(graphdef, state, copy=True)
         m.train()
-        return optax.softmax_cross_entropy_with_integer_labels(m(batch[0]), batch[1]).sum()
+        return optax.softmax_cross_entropy_with_integer_labels(
+            m(batch[0]), batch[1]
+        ).sum()
 
     return jax.lax.map(one, (xb, yb)).sum() / (steps * batch_size)
 
 
 def _check(config: dict) -> None:
     if config["standardize"] != "per_feature":
-        raise ValueError(f"standardize={config['standardize']!r}; allowed: 'per_feature'")
+        raise ValueError(
+            f"standardize={config['standardize']!r}; allowed: 'per_feature'"
+        )
     if config["loss_mode"] not in ("train", "eval"):
         raise ValueError(f"loss_mode={config['loss_mode']!r}; allowed: 'train', 'eval'")
 
@@ -183,7 +199,8 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
                 curves[tag] = [[h.initial[key], *h.extra[key]] for h in histories]
                 if bn and train_mode:
                     eval_curves[tag] = [
-                        [h.initial["train_loss"], *h.extra["train_loss"]] for h in histories
+                        [h.initial["train_loss"], *h.extra["train_loss"]]
+                        for h in histories
                     ]
                 final[tag] = [c[-1] for c in curves[tag]]
     return Result(
@@ -211,12 +228,18 @@ def figure(result):
     import matplotlib.pyplot as plt
 
     loss = result.metrics["train_loss"]
-    datasets = result.config.get("datasets") or list(dict.fromkeys(k.split("/")[0] for k in loss))
+    datasets = result.config.get("datasets") or list(
+        dict.fromkeys(k.split("/")[0] for k in loss)
+    )
     depths = sorted({int(k.split("/")[2]) for k in loss})
     nets = result.config.get("nets") or ["snn", "bn"]
     colors = dict(zip(depths, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     fig, axes = plt.subplots(
-        1, len(datasets), figsize=(5 * len(datasets), 3.8), layout="constrained", squeeze=False
+        1,
+        len(datasets),
+        figsize=(5 * len(datasets), 3.8),
+        layout="constrained",
+        squeeze=False,
     )
     for ax, ds in zip(axes[0], datasets):
         for net, depth in ((n, d) for n in nets for d in depths):
@@ -243,7 +266,11 @@ def _families(r: Result):
     final = {k: mean(v) for k, v in r.summary["final_train_loss"].items()}
     for ds in sorted({k.split("/")[0] for k in final}):
         depths = sorted({int(k.split("/")[2]) for k in final if k.startswith(ds + "/")})
-        yield ds, depths, {net: [final[f"{ds}/{net}/{d}"] for d in depths] for net in ("snn", "bn")}
+        yield (
+            ds,
+            depths,
+            {net: [final[f"{ds}/{net}/{d}"] for d in depths] for net in ("snn", "bn")},
+        )
 
 
 def _depth_trend(r: Result):
@@ -277,13 +304,19 @@ def _jagged(r: Result):
     verdicts, parts = [], []
     for ds, depths, _ in _families(r):
         rises = {
-            net: float(np.mean([rise_fraction(loss[f"{ds}/{net}/{d}"]) for d in depths]))
+            net: float(
+                np.mean([rise_fraction(loss[f"{ds}/{net}/{d}"]) for d in depths])
+            )
             for net in ("snn", "bn")
         }
         verdicts.append(rises["bn"] > rises["snn"])
-        parts.append(f"{ds}: SNN {100 * rises['snn']:.0f} %, BN {100 * rises['bn']:.0f} %")
+        parts.append(
+            f"{ds}: SNN {100 * rises['snn']:.0f} %, BN {100 * rises['bn']:.0f} %"
+        )
     mode = r.config.get("loss_mode", "eval")
-    return f"epochs with a rise ({mode}-mode loss): " + "; ".join(parts), status(verdicts)
+    return f"epochs with a rise ({mode}-mode loss): " + "; ".join(parts), status(
+        verdicts
+    )
 
 
 CLAIMS = [

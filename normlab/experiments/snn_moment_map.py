@@ -40,8 +40,12 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
     nu = np.linspace(*config["nu_range"], config["grid"])
     mu_grid, nu_grid = np.meshgrid(mu, nu)
     fixed = snn.fixed_point(omega, tau)
-    with jax.enable_x64(True):  # float64 arrays must become numpy before leaving the context
-        g_mu, g_nu = (np.asarray(a) for a in snn.moment_map(mu_grid, nu_grid, omega, tau))
+    with jax.enable_x64(
+        True
+    ):  # float64 arrays must become numpy before leaving the context
+        g_mu, g_nu = (
+            np.asarray(a) for a in snn.moment_map(mu_grid, nu_grid, omega, tau)
+        )
         norms = np.asarray(snn.spectral_norm(mu_grid, nu_grid, omega, tau))
         jac = np.asarray(snn.jacobian(*fixed, omega, tau))
         norm = float(snn.spectral_norm(*fixed, omega, tau))
@@ -102,17 +106,23 @@ def figure(result):
         ms=14,
         label=f"fixed point ({mu0:.3f}, {nu0:.3f}), norm {result.summary['spectral_norm']:.4f}",
     )
-    ax.set(xlabel=r"$\mu$ (mean of the inputs)", ylabel=r"$\nu$ (variance of the inputs)")
+    ax.set(
+        xlabel=r"$\mu$ (mean of the inputs)", ylabel=r"$\nu$ (variance of the inputs)"
+    )
     ax.legend(loc="upper right", fontsize=8)
     fig.suptitle(
-        r"SELU moment map $g$ at $\omega = 0$, $\tau = 1$ (analytic, float64)", fontsize=10
+        r"SELU moment map $g$ at $\omega = 0$, $\tau = 1$ (analytic, float64)",
+        fontsize=10,
     )
     return fig
 
 
 def _jacobian(r: Result):
     jac, norm = np.asarray(r.summary["jacobian"]), r.summary["spectral_norm"]
-    ok = np.allclose(jac, [[0, 0.088834], [0, 0.782648]], atol=1e-6) and abs(norm - 0.7877) < 1e-4
+    ok = (
+        np.allclose(jac, [[0, 0.088834], [0, 0.782648]], atol=1e-6)
+        and abs(norm - 0.7877) < 1e-4
+    )
     return (
         f"J = [[{jac[0, 0]:.6f}, {jac[0, 1]:.6f}], [{jac[1, 0]:.6f}, {jac[1, 1]:.6f}]], "
         f"spectral norm {norm:.6f}"

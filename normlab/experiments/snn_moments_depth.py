@@ -104,7 +104,13 @@ def figure(result):
         means = np.asarray(result.metrics["mean"][name])
         layers = np.arange(1, means.shape[1] + 1)
         line = seed_band(ax_m, layers, means, label=name)
-        seed_band(ax_v, layers, result.metrics["var"][name], color=line.get_color(), label=name)
+        seed_band(
+            ax_v,
+            layers,
+            result.metrics["var"][name],
+            color=line.get_color(),
+            label=name,
+        )
     ax_m.set(xlabel="hidden layer", ylabel="mean of activations")
     ax_v.set(xlabel="hidden layer", ylabel="variance of activations")
     ax_m.axhline(0.0, color="k", lw=0.6)
@@ -113,6 +119,7 @@ def figure(result):
     for ax in (ax_m, ax_v):
         ax.grid(alpha=0.3)
     fig.suptitle(
-        f"Moments through depth at initialization (MNIST inputs): {result.label}", fontsize=10
+        f"Moments through depth at initialization (MNIST inputs): {result.label}",
+        fontsize=10,
     )
     return fig

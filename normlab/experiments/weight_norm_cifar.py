@@ -194,7 +194,10 @@ def make_model(config: dict, parameterization: str, images: np.ndarray):
         )
         if parameterization != "batch_norm":
             pick = jax.random.choice(
-                jax.random.fold_in(key, 1), len(images), (config["init_batch"],), replace=False
+                jax.random.fold_in(key, 1),
+                len(images),
+                (config["init_batch"],),
+                replace=False,
             )
             batch = jnp.asarray(images[np.sort(np.asarray(pick))])
             data_dependent_init(net, batch, deterministic=False)
@@ -261,15 +264,23 @@ def figure(result):
 
     fig, (ax_tr, ax_te) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
     histories = result.metrics["histories"]
-    for p in result.config.get("parameterizations", list(histories)):  # the paper's order
+    for p in result.config.get(
+        "parameterizations", list(histories)
+    ):  # the paper's order
         hs = histories[p]
         epochs = hs[0]["epoch"]
         label = LABELS.get(p, p)
         seed_band(
-            ax_tr, epochs, [100 * (1 - np.asarray(h["train_accuracy"])) for h in hs], label=label
+            ax_tr,
+            epochs,
+            [100 * (1 - np.asarray(h["train_accuracy"])) for h in hs],
+            label=label,
         )
         seed_band(
-            ax_te, epochs, [100 * (1 - np.asarray(h["test_accuracy"])) for h in hs], label=label
+            ax_te,
+            epochs,
+            [100 * (1 - np.asarray(h["test_accuracy"])) for h in hs],
+            label=label,
         )
     ax_tr.set(xlabel="epoch", ylabel="training error (%)")
     ax_tr.xaxis.get_major_locator().set_params(integer=True)
@@ -306,10 +317,14 @@ def mean_training_error(r: Result, parameterization: str) -> float:
 
 
 def _speed_up(r: Result):
-    area = {p: mean_training_error(r, p) for p in ("normal", "weight_norm", "batch_norm")}
+    area = {
+        p: mean_training_error(r, p) for p in ("normal", "weight_norm", "batch_norm")
+    }
     text = ", ".join(f"{p} {a:.1f} %" for p, a in area.items())
     faster = [area["weight_norm"] < area["normal"], area["batch_norm"] < area["normal"]]
-    return f"training error averaged over {r.config['epochs']} epochs: {text}", status(faster)
+    return f"training error averaged over {r.config['epochs']} epochs: {text}", status(
+        faster
+    )
 
 
 CLAIMS = [

@@ -20,7 +20,8 @@ Example:
     >>> import jax, jax.numpy as jnp
     >>> x, w = jnp.ones((2, 8, 8, 3)), jnp.ones((3, 3, 3, 4))
     >>> def loss(conv, w):
-    ...     return conv(x, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")).sum()
+    ...     dims = ("NHWC", "HWIO", "NHWC")
+    ...     return conv(x, w, (1, 1), "SAME", dimension_numbers=dims).sum()
     >>> ours = jax.grad(lambda w: loss(conv_general_dilated, w))(w)
     >>> xla = jax.grad(lambda w: loss(jax.lax.conv_general_dilated, w))(w)
     >>> bool(jnp.allclose(ours, xla))
@@ -60,7 +61,12 @@ def conv_general_dilated(
     """
     plain = all(v in (None, 1) for v in kwargs.values())
     fast = plain and _fast_case(
-        lhs, rhs, window_strides, padding, (lhs_dilation, rhs_dilation), dimension_numbers
+        lhs,
+        rhs,
+        window_strides,
+        padding,
+        (lhs_dilation, rhs_dilation),
+        dimension_numbers,
     )
     if not fast or feature_group_count != 1:  # grouped convolutions: lax's own path
         return lax.conv_general_dilated(

@@ -28,7 +28,7 @@ def alpha_dropout_affine(
     alpha_prime: float | None = None,
     convention: str = "notebook",
 ) -> tuple[float, float, float]:
-    r"""The constants :math:`(a, b, \alpha')` of alpha dropout at ``rate`` for a fixed point.
+    r"""Alpha dropout's constants :math:`(a, b, \alpha')` at ``rate`` for a fixed point.
 
     With keep probability :math:`q = 1 - \text{rate}`, inputs of mean
     :math:`\mu` and variance :math:`\nu`, and dropped units set to
@@ -37,8 +37,9 @@ def alpha_dropout_affine(
     :math:`\nu` when (paper section "New dropout technique", generalised to
     any fixed point as in the authors' code)
 
-    .. math:: a = \sqrt{\frac{\nu}{q\,\bigl((1 - q)(\alpha' - \mu)^2 + \nu\bigr)}},\qquad
-              b = \mu - a\bigl(q\mu + (1 - q)\alpha'\bigr).
+    .. math::
+        a = \sqrt{\frac{\nu}{q\,\bigl((1 - q)(\alpha' - \mu)^2 + \nu\bigr)}},\qquad
+        b = \mu - a\bigl(q\mu + (1 - q)\alpha'\bigr).
 
     :math:`\alpha'` defaults to :math:`-\lambda\alpha` of the SELU for the
     fixed point, from :func:`normlab.activations.selu_parameters` with
@@ -103,7 +104,8 @@ class AlphaDropout(nnx.Module):
         >>> import jax.numpy as jnp
         >>> layer = AlphaDropout(0.5, rngs=nnx.Rngs(dropout=0))
         >>> y = layer(jnp.zeros((1, 6)))
-        >>> sorted({round(float(v), 4) for v in y[0]})  # a*0 + b kept, a*alpha' + b dropped
+        >>> # kept units give a*0 + b, dropped ones a*alpha' + b
+        >>> sorted({round(float(v), 4) for v in y[0]})
         [-0.7792, 0.7792]
         >>> layer.eval()
         >>> layer(jnp.ones((1, 3))).tolist()
@@ -143,7 +145,9 @@ class AlphaDropout(nnx.Module):
         elif rngs is None:
             self.rngs = nnx.data(None)
         else:
-            raise TypeError(f"rngs must be nnx.Rngs, nnx.RngStream or None, got {type(rngs)}")
+            raise TypeError(
+                f"rngs must be nnx.Rngs, nnx.RngStream or None, got {type(rngs)}"
+            )
 
     def set_view(self, deterministic: bool | None = None):
         """Class method used by ``nnx.view``, as ``nnx.Dropout``'s.
@@ -180,5 +184,7 @@ class AlphaDropout(nnx.Module):
         dims = {d % x.ndim for d in self.broadcast_dims}
         shape = [1 if i in dims else n for i, n in enumerate(x.shape)]
         keep = jax.random.bernoulli(key, 1.0 - self.rate, shape)
-        kept = jnp.where(jnp.broadcast_to(keep, x.shape), x, jnp.asarray(self.alpha_prime, x.dtype))
+        kept = jnp.where(
+            jnp.broadcast_to(keep, x.shape), x, jnp.asarray(self.alpha_prime, x.dtype)
+        )
         return (self.a * kept + self.b).astype(x.dtype)

@@ -81,7 +81,9 @@ class MeanOnlyBatchNorm(nnx.Module):
         self.dtype = dtype
         self.mean = nnx.BatchStat(jnp.zeros((num_features,), param_dtype))
         self.bias = (
-            nnx.Param(bias_init(rngs.params(), (num_features,), param_dtype)) if use_bias else None
+            nnx.Param(bias_init(rngs.params(), (num_features,), param_dtype))
+            if use_bias
+            else None
         )
 
     def set_view(self, use_running_average: bool | None = None):
@@ -94,19 +96,27 @@ class MeanOnlyBatchNorm(nnx.Module):
         if use_running_average is not None:
             self.use_running_average = use_running_average
 
-    def __call__(self, x: jnp.ndarray, *, use_running_average: bool | None = None) -> jnp.ndarray:
-        use_ra = self.use_running_average if use_running_average is None else use_running_average
+    def __call__(
+        self, x: jnp.ndarray, *, use_running_average: bool | None = None
+    ) -> jnp.ndarray:
+        use_ra = (
+            self.use_running_average
+            if use_running_average is None
+            else use_running_average
+        )
         if x.shape[self.feature_axis] != self.num_features:
             raise ValueError(
-                f"input has {x.shape[self.feature_axis]} features on axis {self.feature_axis}, "
-                f"layer expects num_features={self.num_features}"
+                f"input has {x.shape[self.feature_axis]} features on axis "
+                f"{self.feature_axis}, layer expects num_features={self.num_features}"
             )
         if use_ra:
             mu = self.mean[...]
         else:
             mu = _stats.mean(x, self.feature_axis)
             self.mean.set_value(
-                _stats.ema(self.mean[...], mu, self.momentum).astype(self.mean[...].dtype)
+                _stats.ema(self.mean[...], mu, self.momentum).astype(
+                    self.mean[...].dtype
+                )
             )
         shape = [1] * x.ndim
         shape[self.feature_axis] = self.num_features

@@ -45,5 +45,7 @@ class ResidualBlock(nnx.Module):
     def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
         y = self.f(x)
         if y.shape != x.shape:
-            raise ValueError(f"the residual branch maps {x.shape} to {y.shape}; they must match")
+            raise ValueError(
+                f"the residual branch maps {x.shape} to {y.shape}; they must match"
+            )
         return x + self.beta * y

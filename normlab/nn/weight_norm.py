@@ -116,7 +116,9 @@ class WeightNorm(nnx.Module):
         axes = () if feature_axes is None else feature_axes
         axes = (axes,) if isinstance(axes, int) else tuple(axes)
         if any(isinstance(a, bool) or not isinstance(a, int) for a in axes):
-            raise TypeError(f"feature_axes={feature_axes!r} must be an int, ints or None")
+            raise TypeError(
+                f"feature_axes={feature_axes!r} must be an int, ints or None"
+            )
         if any(not -ndim <= a < ndim for a in axes):
             raise ValueError(
                 f"feature_axes={feature_axes!r} out of range for a {ndim}-d kernel "
@@ -142,13 +144,17 @@ class WeightNorm(nnx.Module):
     def v_norm(self) -> jnp.ndarray:
         """``||v||`` per feature: the norm over every kernel axis not in ``feature_axes``."""
         v = self.v
-        return jnp.sqrt(jnp.sum(v * v, axis=self._reduction_axes(v.ndim)) + self.epsilon)
+        return jnp.sqrt(
+            jnp.sum(v * v, axis=self._reduction_axes(v.ndim)) + self.epsilon
+        )
 
     @property
     def kernel(self) -> jnp.ndarray:
         """The effective kernel ``w = g v / ||v||`` (same shape as ``v``)."""
         v = self.v
-        scale = jnp.expand_dims(self.g[...] / self.v_norm(), self._reduction_axes(v.ndim))
+        scale = jnp.expand_dims(
+            self.g[...] / self.v_norm(), self._reduction_axes(v.ndim)
+        )
         return v * scale
 
     @property
