@@ -79,13 +79,13 @@ class Result:
         """``"<profile> profile, seeds 0-4, <hardware>"`` for captions, marked if outdated.
 
         Example:
-            >>> r = Result("demo", "full", {}, [0, 1], {}, environment={"backend": "cpu",
-            ...            "cpu_count": 2})
+            >>> env = {"backend": "cpu", "cpu_count": 2}
+            >>> r = Result("demo", "full", {}, [0, 1], {}, environment=env)
             >>> r.label
             'full profile, 2 seeds (0-1), CPU, 2 cores'
             >>> r.outdated = ["epochs"]
-            >>> r.label
-            'full profile, 2 seeds (0-1), CPU, 2 cores; OUTDATED: config changed (epochs), rerun'
+            >>> r.label.removeprefix("full profile, 2 seeds (0-1), CPU, 2 cores; ")
+            'OUTDATED: config changed (epochs), rerun'
         """
         s = self.seeds
         seeds = f"seed {s[0]}" if len(s) == 1 else f"{len(s)} seeds ({s[0]}-{s[-1]})"
