@@ -6,8 +6,10 @@ roles. This script reads the executed notebooks of a build
 the cell that glued it back, through the variables it reads (by their
 assignments in earlier cells), to the ``experiments.run_experiment("NAME",
 ...)`` calls (the build's live profile) and ``experiments.committed("NAME")``
-calls (the committed full-profile Result) it depends on. Values computed
-from the library alone (closed forms) are listed as such.
+calls (the committed full-profile Result) and ``lead("NAME", ...)`` calls (the
+committed full run where current, else the build's) it depends on, and names the
+Result each one gave this build. Values computed from the library alone (closed
+forms) are listed as such.
 
     python .ci/prose_numbers.py [BUILD_DIR] [--out FILE]   # default _build, stdout
 
@@ -54,7 +56,9 @@ def _names(node: ast.AST) -> set[str]:
 
 def _parse(source: str) -> ast.Module | None:
     lines = [  # IPython magics become `pass`, keeping their block valid
-        ln[: len(ln) - len(ln.lstrip())] + "pass" if ln.lstrip().startswith(("%", "!")) else ln
+        ln[: len(ln) - len(ln.lstrip())] + "pass"
+        if ln.lstrip().startswith(("%", "!"))
+        else ln
         for ln in source.splitlines()
     ]
     try:
@@ -73,7 +77,9 @@ def trace(notebook: dict) -> dict[str, dict]:
         tree = _parse("".join(cell["source"]))
         if tree is None:
             continue
-        for stmt in tree.body:  # a variable takes the origins of what it was computed from
+        for (
+            stmt
+        ) in tree.body:  # a variable takes the origins of what it was computed from
             if isinstance(stmt, ast.Assign):
                 targets, expr, keep = stmt.targets, stmt.value, False
             elif isinstance(stmt, ast.AugAssign):
@@ -87,19 +93,32 @@ def trace(notebook: dict) -> dict[str, dict]:
                 for name in _names(t):
                     origin[name] = (origin.get(name, set()) if keep else set()) | got
         local = {
-            n for c in ast.walk(tree) if isinstance(c, ast.comprehension) for n in _names(c.target)
+            n
+            for c in ast.walk(tree)
+            if isinstance(c, ast.comprehension)
+            for n in _names(c.target)
         }
-        cell_sources = _calls(tree) | {s for n in _names(tree) - local for s in origin.get(n, ())}
+        cell_sources = _calls(tree) | {
+            s for n in _names(tree) - local for s in origin.get(n, ())
+        }
         for o in cell.get("outputs", []):
             name = o.get("metadata", {}).get("scrapbook", {}).get("name")
             if not name:
                 continue
             data = o.get("data", {})
             value = next(
-                (v for k, v in data.items() if k.endswith(("text/plain", "text/markdown"))), ""
+                (
+                    v
+                    for k, v in data.items()
+                    if k.endswith(("text/plain", "text/markdown"))
+                ),
+                "",
             )
             value = "".join(value) if isinstance(value, list) else value
-            out[name] = {"value": str(value).strip("'\""), "sources": sorted(cell_sources)}
+            out[name] = {
+                "value": str(value).strip("'\""),
+                "sources": sorted(cell_sources),
+            }
     return out
 
 
@@ -117,6 +136,37 @@ def _executed(build: Path, md: Path) -> dict | None:
         pass
     path = build / "jupyter_execute" / "book" / f"{md.stem}.ipynb"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def resolved(
+    name: str, kind: str, *, folder: Path | None = None, profile: str = ""
+) -> str:
+    """Which Result a source call gave this build: the committed full run or the build's.
+
+    A ``lead`` call takes the committed full-profile Result when it is current
+    (:func:`normlab.experiments.lead`), so the row names the one it used.
+    """
+    from normlab import experiments
+
+    live = (
+        f"{name}: this build's run ({profile or experiments.default_profile()} profile)"
+    )
+    if kind == SOURCE_CALL["run_experiment"]:
+        return live
+    full = experiments.committed(name, folder=folder)
+    if kind == SOURCE_CALL["committed"]:
+        return (
+            f"{name}: committed full run ({full.label})"
+            if full
+            else f"{name}: none committed"
+        )
+    if full is None:
+        return f"{live}; no full run committed"
+    if full.outdated:
+        return (
+            f"{live}; the committed full run is OUTDATED ({', '.join(full.outdated)})"
+        )
+    return f"{name}: committed full run ({full.label})"
 
 
 def rows(build: Path) -> tuple[list[dict], list[str]]:
@@ -141,7 +191,7 @@ def rows(build: Path) -> tuple[list[dict], list[str]]:
                     "page": md.stem,
                     "key": key,
                     "value": glued[key]["value"],
-                    "from": "; ".join(f"{e} ({k})" for e, k in sources)
+                    "from": " / ".join(resolved(e, k) for e, k in sources)
                     or "library only (closed form or constant)",
                 }
             )
@@ -157,7 +207,10 @@ def markdown(table: list[dict]) -> str:
         "| page | glue key | value in this build | computed from |",
         "| --- | --- | --- | --- |",
     ]
-    lines += [f"| {r['page']} | `{r['key']}` | {cell(r['value'])} | {r['from']} |" for r in table]
+    lines += [
+        f"| {r['page']} | `{r['key']}` | {cell(r['value'])} | {r['from']} |"
+        for r in table
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -49,3 +49,35 @@ def test_trace_follows_variables_to_the_result_and_forgets_reassigned_ones():
     assert got["k2"] == {"value": "0.50", "sources": [live]}
     assert got["k3"]["sources"] == []  # s was reassigned from a constant
     assert got["k4"]["sources"] == [full]  # the comprehension's c is not the earlier c
+
+
+def test_a_lead_source_names_the_result_it_gave_the_build(tmp_path):
+    from normlab import experiments, results
+    from normlab.results import Result
+
+    lead = pn.SOURCE_CALL["lead"]
+    got = pn.resolved("fixed_point_map", lead, folder=tmp_path, profile="small")
+    assert (
+        got
+        == "fixed_point_map: this build's run (small profile); no full run committed"
+    )
+    config = experiments.get("fixed_point_map").get_config("full")
+    seeds = config.pop("seeds")
+    env = {"device_kind": "NVIDIA H200", "backend": "gpu"}
+    current = Result("fixed_point_map", "full", dict(config), seeds, {}, {}, env)
+    current.metrics = {"normalized_weights": {"spectral_radius": []}}
+    results.save(current, tmp_path / "fixed_point_map-full.json")
+    got = pn.resolved("fixed_point_map", lead, folder=tmp_path, profile="small")
+    assert (
+        got.startswith("fixed_point_map: committed full run (full profile")
+        and "H200" in got
+    )
+    old = Result(
+        "fixed_point_map", "full", {**config, "iterations": 1}, seeds, current.metrics
+    )
+    results.save(old, tmp_path / "fixed_point_map-full.json")
+    got = pn.resolved("fixed_point_map", lead, folder=tmp_path, profile="small")
+    assert got.endswith(
+        "this build's run (small profile); the committed full run is OUTDATED "
+        "(iterations)"
+    )
