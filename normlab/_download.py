@@ -165,9 +165,7 @@ def _bar(enabled: bool, total: int | None, desc: str):
         return _NoBar()
     try:
         from tqdm.std import tqdm
-    except (
-        ImportError
-    ):  # tqdm comes with the `experiments` extra; the layers do not need it
+    except ImportError:  # tqdm comes with the `experiments` extra
         return _NoBar()
     return tqdm(
         total=total, desc=f"downloading {desc}", unit="B", unit_scale=True, leave=False

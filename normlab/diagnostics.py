@@ -485,9 +485,8 @@ def gradient_correlation(
         return jnp.zeros(())
 
     jax.eval_shape(structure, keys[0])
-    if (
-        "graphdef" in probe
-    ):  # initialize the models one by one, then differentiate together
+    # initialize the models one by one, then differentiate together
+    if "graphdef" in probe:
         graphdef = probe["graphdef"]
         # One compiled initializer called per key, not jit(vmap(...)): a vmapped orthogonal
         # init (batched QR) deadlocks XLA:CPU on 2 cores (looks-linear models hung).

@@ -290,10 +290,7 @@ def fit_seeds(
             loss, acc = loop.scan_epoch(perm_keys, xs, ys, steps, batch_size)
         else:
             loss, acc = loop.step_epoch(perm_keys, xs, ys, steps, batch_size, bar)
-        loss, acc = (
-            np.asarray(loss),
-            np.asarray(acc),
-        )  # (seeds, steps): one transfer an epoch
+        loss, acc = np.asarray(loss), np.asarray(acc)  # (seeds, steps): one transfer
         if on_divergence == "raise":
             _check_finite(loss, epoch, steps)
         for i, h in enumerate(histories):
@@ -669,9 +666,8 @@ def _check_labels_fit_outputs(model, train, test, val=None) -> None:
 
 
 def _progress_bar(enabled: bool, total: int, desc: str):
-    if (
-        importlib.util.find_spec("tqdm") is None
-    ):  # tqdm comes with the `experiments` extra
+    # tqdm comes with the `experiments` extra
+    if importlib.util.find_spec("tqdm") is None:
         from normlab._download import _NoBar
 
         return _NoBar()

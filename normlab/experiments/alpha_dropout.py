@@ -183,9 +183,8 @@ class TutorialNet(nnx.Module):
     def __call__(self, x: jnp.ndarray) -> jnp.ndarray:
         for conv, pool in zip(self.convs, self.pools):
             x = self.act(conv(x))
-            if (
-                pool
-            ):  # the tutorial pools before its activation: the same for monotone ones
+            # the tutorial pools before its activation: the same for monotone ones
+            if pool:
                 x = nnx.max_pool(x, (2, 2), strides=(2, 2))
         x = x.reshape(x.shape[0], -1)
         for i, layer in enumerate(self.dense):

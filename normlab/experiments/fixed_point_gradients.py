@@ -56,9 +56,8 @@ def squared_gradients(key, alpha, lam, var, depth, width, batch):
     x = jnp.sqrt(var) * jax.random.normal(k_x, (batch, width))
     r = jax.random.normal(k_r, (batch, width))
 
-    def loss(
-        eps,
-    ):  # eps = 0: d loss / d eps[l] is the gradient at layer l's activations
+    # eps = 0: d loss / d eps[l] is the gradient at layer l's activations
+    def loss(eps):
         def layer(h, args):
             w_l, e = args
             z = h @ w_l

@@ -40,9 +40,8 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
     nu = np.linspace(*config["nu_range"], config["grid"])
     mu_grid, nu_grid = np.meshgrid(mu, nu)
     fixed = snn.fixed_point(omega, tau)
-    with jax.enable_x64(
-        True
-    ):  # float64 arrays must become numpy before leaving the context
+    # float64 arrays must become numpy before leaving the context
+    with jax.enable_x64(True):
         g_mu, g_nu = (
             np.asarray(a) for a in snn.moment_map(mu_grid, nu_grid, omega, tau)
         )

@@ -264,9 +264,8 @@ def figure(result):
 
     fig, (ax_tr, ax_te) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
     histories = result.metrics["histories"]
-    for p in result.config.get(
-        "parameterizations", list(histories)
-    ):  # the paper's order
+    # the paper's order
+    for p in result.config.get("parameterizations", list(histories)):
         hs = histories[p]
         epochs = hs[0]["epoch"]
         label = LABELS.get(p, p)
