@@ -20,6 +20,22 @@ __all__ = [
 ]
 
 
+def integer_epochs(*axes) -> None:
+    """Put only whole numbers on the x axis of each of ``axes`` (epochs, layers).
+
+    Example:
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots()
+        >>> _ = ax.plot([1, 2], [0.5, 0.3])
+        >>> integer_epochs(ax)
+        >>> all(float(t).is_integer() for t in ax.get_xticks())
+        True
+        >>> plt.close(fig)
+    """
+    for ax in axes:
+        ax.xaxis.get_major_locator().set_params(integer=True)
+
+
 def seed_band(ax, x, runs, *, label=None, color=None, log=False):
     """Plot the mean of ``runs`` (seeds x points) with a min-max band; return the line."""
     runs = np.asarray(runs, dtype=float)
@@ -52,10 +68,9 @@ def learning_curves(result, *, title: str | None = None):
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3.4), layout="constrained")
     seed_band(ax_loss, epochs, [h["train_loss"] for h in hs], log=True)
     ax_loss.set(xlabel="epoch", ylabel="training loss (cross-entropy)")
-    ax_loss.xaxis.get_major_locator().set_params(integer=True)
     seed_band(ax_acc, epochs, [100 * np.asarray(h["test_accuracy"]) for h in hs])
     ax_acc.set(xlabel="epoch", ylabel="test accuracy (%)")
-    ax_acc.xaxis.get_major_locator().set_params(integer=True)
+    integer_epochs(ax_loss, ax_acc)
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
     fig.suptitle(f"{title or result.name}: {result.label}", fontsize=10)
@@ -214,6 +229,6 @@ def scorecard_chart(table: list[dict]):
         left += counts
     ax.invert_yaxis()
     ax.set_xlabel("checked claims")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    integer_epochs(ax)
     ax.legend(loc="lower right", fontsize=8)
     return fig

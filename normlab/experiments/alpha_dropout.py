@@ -36,7 +36,7 @@ from normlab import activations, data, initializers
 from normlab.experiments import profile_config
 from normlab.experiments._training import train_classifier
 from normlab.nn import AlphaDropout, conv_general_dilated
-from normlab.plotting import seed_band
+from normlab.plotting import integer_epochs, seed_band
 from normlab.results import Result
 from normlab.scorecard import Claim, mean, status
 
@@ -307,7 +307,7 @@ def figure(result, *, reference: dict | None = None):
                 va="bottom",
             )
         ax.set(title=task, xlabel="epoch", ylabel="test accuracy (%)")
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        integer_epochs(ax)
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.suptitle(result.label, fontsize=10)

@@ -25,7 +25,7 @@ from normlab import data
 from normlab.experiments import profile_config
 from normlab.experiments._selu_nets import snn
 from normlab.experiments._training import train_classifier
-from normlab.plotting import seed_band
+from normlab.plotting import integer_epochs, seed_band
 from normlab.results import Result
 from normlab.scorecard import Claim, mean, status
 
@@ -162,7 +162,7 @@ def figure(result: Result):
             bx, hs[0]["epoch"], [h["train_loss"] for h in hs], label=variant, log=True
         )
     bx.set(xlabel="epoch", ylabel="training loss (train mode)")
-    bx.xaxis.get_major_locator().set_params(integer=True)
+    integer_epochs(bx)
     bx.set_title(f"fit: no dropout and rate {mid:g}", fontsize=10)
     bx.legend(fontsize=8)
     bx.grid(alpha=0.3)

@@ -36,7 +36,7 @@ from flax import nnx
 from normlab import data, train
 from normlab.experiments import profile_config
 from normlab.models import MLP
-from normlab.plotting import seed_band
+from normlab.plotting import integer_epochs, seed_band
 from normlab.results import Result
 from normlab.scorecard import Claim
 
@@ -158,9 +158,8 @@ def figure(result):
         val.set_linestyle("--")
     ax_act.axhline(0.0, color="k", lw=0.6)
     ax_act.set(xlabel="epoch", ylabel="median over units of mean activation")
-    ax_act.xaxis.get_major_locator().set_params(integer=True)
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy (train solid, validation dashed)")
-    ax_loss.xaxis.get_major_locator().set_params(integer=True)
+    integer_epochs(ax_act, ax_loss)
     ax_act.legend(fontsize=8)
     ax_loss.legend(fontsize=7, ncol=2)
     for ax in (ax_act, ax_loss):

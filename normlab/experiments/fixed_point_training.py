@@ -18,7 +18,7 @@ from normlab import data, train
 from normlab.experiments import profile_config
 from normlab.experiments._selu_nets import snn
 from normlab.experiments._training import train_classifier
-from normlab.plotting import seed_band
+from normlab.plotting import integer_epochs, seed_band
 from normlab.results import Result
 
 FULL = {
@@ -140,11 +140,10 @@ def figure(result):
         row[0].set(
             title=f"{task}, depth {depth}", xlabel="epoch", ylabel="training loss"
         )
-        row[0].xaxis.get_major_locator().set_params(integer=True)
         row[1].set(
             title=f"{task}, depth {depth}", xlabel="epoch", ylabel="test accuracy (%)"
         )
-        row[1].xaxis.get_major_locator().set_params(integer=True)
+        integer_epochs(*row)
         for ax in row:
             ax.grid(alpha=0.3)
     axes[0][1].legend(title="target (mean, var)", fontsize=8)

@@ -36,7 +36,7 @@ from normlab import data
 from normlab.experiments import profile_config
 from normlab.experiments.snn_moments_depth import VARIANTS as _MOMENT_NETS
 from normlab.models import MLP
-from normlab.plotting import seed_band
+from normlab.plotting import integer_epochs, seed_band
 from normlab.results import Result
 
 # The nets of snn_moments_depth (the same inits), plus ReLU at the LeCun scale.
@@ -188,7 +188,7 @@ def figure(result):
             ax.legend(fontsize=7)
     for ax in fig.axes:
         ax.grid(alpha=0.3)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        integer_epochs(ax)
     fig.suptitle(
         f"Deep random MLPs at initialization, MNIST: {result.label}", fontsize=10
     )

@@ -33,7 +33,7 @@ from flax import nnx
 from normlab import data, train
 from normlab.experiments import profile_config
 from normlab.models import MLP
-from normlab.plotting import seed_band
+from normlab.plotting import integer_epochs, seed_band
 from normlab.results import Result
 from normlab.scorecard import Claim, mean, status
 
@@ -255,7 +255,7 @@ def figure(result):
             if net != "snn":
                 line.set_linestyle("--")
         ax.set(xlabel="epoch", ylabel="training-set cross-entropy", title=ds)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        integer_epochs(ax)
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7, ncol=2)
     fig.suptitle(f"SNN (solid) vs BatchNorm (dashed) MLPs: {result.label}", fontsize=10)

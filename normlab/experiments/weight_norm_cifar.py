@@ -43,7 +43,7 @@ from normlab import data, train
 from normlab.experiments import profile_config
 from normlab.init import data_dependent_init
 from normlab.models import ConvPoolCNNC
-from normlab.plotting import seed_band
+from normlab.plotting import integer_epochs, seed_band
 from normlab.results import Result
 from normlab.scorecard import Claim, mean, status
 
@@ -282,9 +282,8 @@ def figure(result):
             label=label,
         )
     ax_tr.set(xlabel="epoch", ylabel="training error (%)")
-    ax_tr.xaxis.get_major_locator().set_params(integer=True)
     ax_te.set(xlabel="epoch", ylabel="test error (%)")
-    ax_te.xaxis.get_major_locator().set_params(integer=True)
+    integer_epochs(ax_tr, ax_te)
     for ax in (ax_tr, ax_te):
         ax.grid(alpha=0.3)
     ax_tr.legend(fontsize=8)
