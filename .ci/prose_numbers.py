@@ -77,9 +77,8 @@ def trace(notebook: dict) -> dict[str, dict]:
         tree = _parse("".join(cell["source"]))
         if tree is None:
             continue
-        for (
-            stmt
-        ) in tree.body:  # a variable takes the origins of what it was computed from
+        # a variable takes the origins of what it was computed from
+        for stmt in tree.body:
             if isinstance(stmt, ast.Assign):
                 targets, expr, keep = stmt.targets, stmt.value, False
             elif isinstance(stmt, ast.AugAssign):

@@ -277,11 +277,8 @@ def _run_tapped(model, batch, include_plain, hook, deterministic=True):
     placed = []
     batch_stats = nnx.clone(nnx.state(model, nnx.BatchStat))
     try:
-        for (
-            m,
-            f,
-            _,
-        ) in modes:  # normalise with the batch's statistics, randomness as asked
+        # normalise with the batch's statistics, randomness as asked
+        for m, f, _ in modes:
             setattr(m, f, deterministic if f == "deterministic" else False)
         if targets[0][0] == ():  # the model is the one layer
             path, layer = targets[0]

@@ -23,7 +23,7 @@ from normlab import data
 from normlab.experiments import profile_config
 from normlab.experiments._training import train_classifier
 from normlab.models import MLP, LooksLinearMLP, ResidualMLP
-from normlab.plotting import seed_band
+from normlab.plotting import integer_epochs, seed_band
 from normlab.results import Result
 from normlab.scorecard import Claim, mean
 
@@ -183,7 +183,7 @@ def figure(result):
         )
     ax_d.set(xlabel="depth (hidden layers)", ylabel="final test accuracy (%)")
     ax_c.set(xlabel="epoch", ylabel="test accuracy (%)")
-    ax_c.xaxis.get_major_locator().set_params(integer=True)
+    integer_epochs(ax_c)
     for ax in (ax_d, ax_c):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
@@ -218,9 +218,8 @@ def _looks_linear(r: Result):
     texts, beats_bn, trails_res = [], [], []
     for d in depths:
         parts, m = [], {}
-        for (
-            f
-        ) in families:  # accuracies of the seeds that did not diverge; the rest counted
+        # accuracies of the seeds that did not diverge; the rest counted
+        for f in families:
             ok = [100 * a for a, e in zip(acc[f][d], blown[f][d]) if e is None]
             bad = [e for e in blown[f][d] if e is not None]
             m[f] = mean(ok) if ok else -1.0
