@@ -49,6 +49,7 @@ __all__ = [
     "input_gradients",
     "lagged_correlation",
     "line_gradients",
+    "pattern_correlation",
     "segment_gradients",
     "white_noise",
     "whiteness",
@@ -603,3 +604,52 @@ def coactivation(
         on = h > 0
         rows.append([np.mean(on[: len(on) - k] & on[k:]) for k in lags])
     return np.asarray(rows)
+
+
+def pattern_correlation(
+    model: nnx.Module,
+    x: jax.Array,
+    lags: Sequence[int],
+    *,
+    features=None,
+    batch_stats: bool = True,
+) -> np.ndarray:
+    r"""Theorem 1's gradient correlation, counted from the activation patterns.
+
+    Backpropagating through a He-initialised ReLU layer multiplies the
+    covariance of the gradients at inputs :math:`i, j` by :math:`2 q_l(i, j)`
+    and each one's second moment by :math:`2 a_l(i)`, where :math:`q_l` is the
+    fraction of the layer's units active at both inputs and :math:`a_l` at one
+    (the count of Balduzzi et al.'s Theorem 1, which treats later weights as
+    independent of the patterns). So the predicted correlation is
+
+    .. math:: \rho(i, j) = \prod_l \frac{q_l(i, j)}{\sqrt{a_l(i)\, a_l(j)}},
+
+    averaged here over the pairs ``lag`` positions apart. With every unit
+    active half the time and independent patterns (:math:`q = 1/4`) it is
+    :math:`2^{-L}`; for inputs sharing their whole pattern it is 1.
+
+    Returns:
+        An array over ``lags``.
+
+    Example:
+        >>> import jax
+        >>> from normlab.models import MLP
+        >>> mlp = MLP(1, 1, depth=1, width=50, normalization="batch", rngs=nnx.Rngs(0))
+        >>> x = jax.numpy.linspace(-2, 2, 256, endpoint=False)[:, None]
+        >>> pattern_correlation(mlp, x, [64, 128]).round(6).tolist()  # one switch at 0
+        [0.666667, 0.0]
+    """
+    lags = [int(k) for k in lags]
+    if not lags or not all(1 <= k < len(x) for k in lags):
+        raise ValueError(f"lags={lags} must be non-empty, each in [1, {len(x) - 1}]")
+    log_rho = {k: 0.0 for k in lags}
+    for h in _features(model, x, features, batch_stats):
+        on = (h > 0).astype(np.float64)
+        active = on.mean(1)
+        for k in lags:
+            q = np.mean(on[:-k] * on[k:], 1)
+            norm = np.sqrt(active[:-k] * active[k:])
+            with np.errstate(divide="ignore"):  # log 0 = -inf: a pair sharing no unit
+                log_rho[k] = log_rho[k] + np.log(np.where(norm > 0, q / norm, 0.0))
+    return np.asarray([np.mean(np.exp(log_rho[k])) for k in lags])
