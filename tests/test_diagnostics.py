@@ -130,13 +130,22 @@ def test_shattered_gradients_experiment_smoke():
             "depths_resnet": [2],
             "betas": [0.5],
             "depths_resnet_no_bn": [2],
+            "depths_feedforward_no_bn": [1],
             "max_lag": 4,
             "coactivation_depth": 2,
             "coactivation_lags": [0, 1, 16],
         },
     )
     fams = r.metrics["families"]
-    assert list(fams) == ["feedforward + BN", "resnet + BN, beta=0.5", "resnet, no BN"]
+    assert list(fams) == [
+        "feedforward + BN",
+        "feedforward, no BN",
+        "resnet + BN, beta=0.5",
+        "resnet, no BN",
+    ]
+    assert (
+        len(r.summary["lagged"]["feedforward, no BN"]["1"]["count"]) == 3
+    )  # lags < 32
     assert np.asarray(fams["feedforward + BN"]["acf"]).shape == (1, 5)
     panels = [p["name"] for p in r.metrics["gradients"]]
     assert panels == ["1-layer feedforward", "brown noise", "white noise"]

@@ -28,9 +28,10 @@ def test_lagged_correlation_of_independent_gradients_is_zero_and_of_linear_ones_
         D.lagged_correlation(white, [256])
 
 
-def _lagged(values, stderr=0.01, lags=(1, 64, 128)):
-    """A synthetic ``summary["lagged"]`` entry: depth -> correlations at ``lags``."""
-    return {
+def _lagged(values, stderr=0.01, lags=(1, 64, 128), counts=None):
+    """A synthetic ``summary["lagged"]`` entry: depth -> correlations at ``lags``
+    (and Theorem 1's count, if ``counts`` gives one per depth)."""
+    out = {
         str(d): {
             "lags": list(lags),
             "correlation": list(c),
@@ -38,6 +39,9 @@ def _lagged(values, stderr=0.01, lags=(1, 64, 128)):
         }
         for d, c in values.items()
     }
+    for d, count in (counts or {}).items():
+        out[str(d)]["count"] = list(count)
+    return out
 
 
 def _judge(index, lagged, points=256):
@@ -48,16 +52,50 @@ def _judge(index, lagged, points=256):
     return CLAIMS[index].judge(r)
 
 
-def test_theorem1_rule_needs_monotone_decay_and_two_to_the_minus_l_at_far_lags():
-    exact = {d: (0.99, 2.0**-d, 2.0**-d) for d in (1, 2, 4, 8)}
-    assert _judge(0, {"feedforward + BN": _lagged(exact)})[1] == "reproduced"
-    # far pairs that stay correlated (0.3 at every depth) violate 2^-L but still decay
-    stuck = {d: (1.0 / d, 0.3, 0.3) for d in (1, 2, 4, 8)}
-    assert _judge(0, {"feedforward + BN": _lagged(stuck)})[1] == "partly"
-    # neighbour correlation that rises again at depth 8 (beyond noise) is not a decay
-    rises = {**exact, 4: (0.5, 2.0**-4, 2.0**-4), 8: (0.999, 2.0**-8, 2.0**-8)}
-    text, verdict = _judge(0, {"feedforward + BN": _lagged(rises)})
+def test_theorem1_rule_needs_decay_to_white_noise_and_the_count_at_far_lags():
+    depths = (1, 2, 4, 8, 16)
+    near = dict(zip(depths, (0.99, 0.9, 0.6, 0.2, 0.0)))
+    exact = {d: (near[d], 2.0**-d, 2.0**-d) for d in depths}
+    count = {d: (1.0, 2.0**-d, 2.0**-d) for d in depths}
+    text, verdict = _judge(0, {"feedforward + BN": _lagged(exact, counts=count)})
+    assert verdict == "reproduced" and "at 10 of 10 (depth, lag)" in text
+    # far pairs decorrelated faster than the count (0 against 1/16 at L=4): partly
+    fast = {**exact, 4: (0.6, 0.0, 0.0)}
+    text, verdict = _judge(0, {"feedforward + BN": _lagged(fast, counts=count)})
+    assert verdict == "partly" and "farthest L=4, lag 64: 0.000" in text
+    # |correlation| that rises again at depth 8 beyond noise is not a decay
+    rises = {**exact, 8: (0.7, 2.0**-8, 2.0**-8)}
+    text, verdict = _judge(0, {"feedforward + BN": _lagged(rises, counts=count)})
     assert verdict == "partly" and "every lag: no" in text
+    # a small negative correlation is as shattered as a small positive one
+    signs = {**exact, 16: (-0.01, -0.02, 0.01)}
+    assert _judge(0, {"feedforward + BN": _lagged(signs, counts=count)})[1] == (
+        "reproduced"
+    )
+    # still correlated at the deepest depth: not white noise
+    stuck = {**exact, 16: (0.15, 2.0**-16, 2.0**-16)}
+    text, verdict = _judge(0, {"feedforward + BN": _lagged(stuck, counts=count)})
+    assert verdict == "partly" and "(3 s.e.): no" in text
+    with pytest.raises(ValueError, match="count"):
+        _judge(0, {"feedforward + BN": _lagged(exact)})
+
+
+def test_pattern_count_of_a_one_layer_bn_net_is_the_share_of_same_side_pairs():
+    """Batch norm over a 1-D line switches every first-layer unit at the batch mean:
+    pairs on one side share their whole pattern (1), across it none (0)."""
+    import jax.numpy as jnp
+    from flax import nnx
+
+    from normlab.models import MLP
+
+    x = jnp.linspace(-2, 2, 256, endpoint=False)[:, None]  # 128 points each side
+    mlp = MLP(1, 1, depth=1, width=64, normalization="batch", rngs=nnx.Rngs(3))
+    same_side = [(256 - 2 * k) / (256 - k) for k in (1, 16, 64, 128)]  # k straddle
+    np.testing.assert_allclose(
+        D.pattern_correlation(mlp, x, [1, 16, 64, 128]), same_side, atol=1e-12
+    )
+    with pytest.raises(ValueError, match="lags"):
+        D.pattern_correlation(mlp, x, [256])
 
 
 def test_resnet_rule_compares_every_lag_at_a_common_depth_within_noise():

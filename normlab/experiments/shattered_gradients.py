@@ -40,13 +40,20 @@ FULL = {
     # (with std 0.1 the stream outgrows them and lag-128 pairs anti-correlate, -0.7 at L=12)
     "depths_resnet_no_bn": [1, 2, 4, 8, 16, 24, 50],
     "bias_std": 1.0,
+    # the control for Theorem 1's count: a feedforward net without batch norm, biases
+    # N(0, feedforward_bias_std^2) (zero biases would make it positively homogeneous);
+    # the co-activation section's net is the same kind
+    "depths_feedforward_no_bn": [1, 2, 4, 8, 16, 24, 50],
+    "feedforward_bias_std": 0.1,
+    # initializations whose activation patterns give Theorem 1's count (diagnostics.
+    # pattern_correlation): a mean over units and pairs, so a few suffice
+    "pattern_inits": 8,
     "max_lag": 64,
     # correlation against lag as well as depth: Theorem 1's 2^-L is about pairs with
     # independent activation patterns, i.e. far apart on the line, not neighbours
     "lags": [1, 4, 16, 64, 128],
     "fig1": ["1-layer feedforward", "24-layer feedforward", "50-layer resnet"],
     "coactivation_depth": 12,
-    "coactivation_bias_std": 0.1,
     "coactivation_lags": [0, 1, 2, 4, 8, 16, 32, 64, 128],
     "seeds": [0],
 }
@@ -55,6 +62,7 @@ SMALL = {
     "depths_feedforward": [1, 4, 12, 24, 50],
     "depths_resnet": [4, 12, 50],
     "depths_resnet_no_bn": [1, 4, 12, 24],
+    "depths_feedforward_no_bn": [1, 4, 12, 24],
 }
 
 
@@ -66,7 +74,7 @@ def get_config(profile: str = "small") -> dict:
 def family_name(beta: float | None, normalization: str | None = "batch") -> str:
     """The label of a model family: feedforward (``beta=None``) or resnet with ``beta``."""
     if beta is None:
-        return "feedforward + BN"
+        return "feedforward + BN" if normalization else "feedforward, no BN"
     if normalization is None:
         return "resnet, no BN" if beta == 1.0 else f"resnet, no BN, beta={beta:g}"
     return "resnet + BN" if beta == 1.0 else f"resnet + BN, beta={beta:g}"
@@ -80,14 +88,20 @@ DECAY_PER_LAYER = {"feedforward + BN": 0.5, "resnet, no BN": 0.75}
 def _factory(config, depth, beta, normalization="batch"):
     width = config["width"]
     if beta is None:
+        if normalization is None:
+            bias = {
+                "bias_init": nnx.initializers.normal(config["feedforward_bias_std"])
+            }
+        else:
+            bias = {"normalization": normalization}
         return lambda k: MLP(
             1,
             1,
             depth=depth,
             width=width,
-            normalization="batch",
             kernel_init="he_normal_untruncated",
             rngs=nnx.Rngs(k),
+            **bias,
         )
     bias = nnx.initializers.zeros_init()
     if normalization is None:
@@ -116,6 +130,7 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
     init_keys = jax.random.split(key, config["inits"])
     families, fig1 = {}, {}
     plan = [(None, "batch", config["depths_feedforward"])]
+    plan += [(None, None, config["depths_feedforward_no_bn"])]
     plan += [(b, "batch", config["depths_resnet"]) for b in config["betas"]]
     plan += [(1.0, None, config["depths_resnet_no_bn"])]
     for beta, norm, depths in plan:
@@ -141,8 +156,18 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             lags = [
                 k for k in config["lags"] if k < config["points"]
             ]  # lags within the line
-            lagged = diagnostics.lagged_correlation(g, lags)
-            fam["lagged"].append({k: v.tolist() for k, v in lagged.items()})
+            lagged = {
+                k: v.tolist()
+                for k, v in diagnostics.lagged_correlation(g, lags).items()
+            }
+            if beta is None:  # Theorem 1's count from the activation patterns
+                make = _factory(config, depth, beta, norm)
+                counts = [
+                    diagnostics.pattern_correlation(make(k), x, lags)
+                    for k in init_keys[: config["pattern_inits"]]
+                ]
+                lagged["count"] = np.mean(counts, 0).tolist()
+            fam["lagged"].append(lagged)
             fam["correlation"].append(c["correlation"])
             fam["stderr"].append(c["stderr"])
             fam["spectral_slope"].append(diagnostics.whiteness(g)["spectral_slope"])
@@ -154,7 +179,7 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
     fig1["brown noise"] = diagnostics.brown_noise(noise_keys[0], config["points"])
     fig1["white noise"] = diagnostics.white_noise(noise_keys[1], config["points"])
     panels = [n for n in config["fig1"] if n in fig1] + ["brown noise", "white noise"]
-    summary = {  # family -> depth -> {"lags", "correlation", "stderr"}
+    summary = {  # family -> depth -> {"lags", "correlation", "stderr"[, "count"]}
         name: dict(zip(map(str, f["depths"]), f["lagged"]))
         for name, f in families.items()
     }
@@ -180,7 +205,7 @@ def _coactivation(config, x, key) -> dict:
         config["width"],
         config["coactivation_lags"],
     )
-    std = config["coactivation_bias_std"]
+    std = config["feedforward_bias_std"]
     nets = {
         "ReLU + BN": MLP(
             1,
@@ -304,7 +329,7 @@ def correlation_vs_depth(result):
             d, np.abs(c), yerr=se, marker="o", ms=3, capsize=2, color=line.get_color()
         )
         grid = np.geomspace(1, d.max(), 100)
-        for ax in (ax_lin, ax_log):
+        for ax in (ax_lin, ax_log) if has_theory(name, fam["beta"]) else ():
             ax.plot(
                 grid, theory(name, grid, fam["beta"]), ls=":", color=line.get_color()
             )
@@ -324,6 +349,17 @@ def correlation_vs_depth(result):
         f"Correlation of gradients at neighbouring inputs: {result.label}", fontsize=10
     )
     return fig
+
+
+def has_theory(family: str, beta: float | None = None) -> bool:
+    """Whether :func:`theory` has a closed form for ``family`` (a net without one:
+    the feedforward net without batch norm, whose count is measured instead).
+
+    Example:
+        >>> has_theory("feedforward + BN"), has_theory("feedforward, no BN")
+        (True, False)
+    """
+    return beta is not None or any(map(family.startswith, DECAY_PER_LAYER))
 
 
 def theory(family: str, depth, beta: float | None = None):
@@ -353,8 +389,11 @@ def theory(family: str, depth, beta: float | None = None):
 def correlation_vs_lag_and_depth(result):
     """Gradient correlation against depth, one line per lag, one panel per family.
 
-    Dotted: :func:`theory`, which assumes independent activation patterns
-    (far-apart inputs); error bars are jackknife standard errors.
+    Black dotted: :func:`theory`, which assumes independent activation
+    patterns; dotted in each lag's colour, for feedforward nets, Theorem 1's
+    count from the measured patterns (``count``, from
+    :func:`normlab.diagnostics.pattern_correlation`). Error bars are
+    jackknife standard errors.
 
     Example:
         >>> from normlab.results import Result
@@ -395,15 +434,20 @@ def correlation_vs_lag_and_depth(result):
                 color=color,
                 label=f"lag {lag}",
             )
+            if "count" in by_depth[depths[0]]:
+                count = [by_depth[k]["count"][i] for k in depths]
+                ax.plot(d, count, ls=":", color=color)
         grid = np.geomspace(1, d.max(), 100)
         beta = result.metrics["families"][name]["beta"]
-        ax.plot(grid, theory(name, grid, beta), ls=":", color="k", label="theory")
+        if has_theory(name, beta):
+            ax.plot(grid, theory(name, grid, beta), ls=":", color="k", label="theory")
         ax.axhline(0, color="gray", lw=0.5)
         ax.set(xscale="log", title=name, xlabel="depth L")
     axes[0, 0].set_ylabel("gradient correlation")
     axes[0, -1].legend(fontsize=7)
     fig.suptitle(
-        f"Correlation of gradients at inputs lag x 4/256 apart: {result.label}",
+        "Gradient correlation at inputs lag x 4/256 apart (coloured dotted: "
+        f"Theorem 1's count from the patterns): {result.label}",
         fontsize=10,
     )
     return fig
@@ -464,29 +508,31 @@ def _theorem1(r: Result):
     ff = r.summary["lagged"]["feedforward + BN"]
     depths = sorted(ff, key=int)
     lags = ff[depths[0]]["lags"]
-    at = {
-        k: (np.asarray(ff[k]["correlation"]), np.asarray(ff[k]["stderr"]))
-        for k in depths
-    }
-    # monotone decay with depth at every lag, within two combined standard errors
-    monotone = all(
-        at[b][0][i] <= at[a][0][i] + 2 * np.hypot(at[a][1][i], at[b][1][i])
-        for a, b in zip(depths, depths[1:])
-        for i in range(len(lags))
+    c, se = (np.asarray([ff[k][f] for k in depths]) for f in ("correlation", "stderr"))
+    # shattering: |correlation| falls with depth at every lag (within two combined
+    # standard errors; it ends near zero, where its sign is noise), to white noise
+    falls = bool(
+        np.all(np.abs(c[1:]) <= np.abs(c[:-1]) + 2 * np.hypot(se[1:], se[:-1]))
     )
+    white = bool(np.all(np.abs(c[-1]) <= 3 * se[-1]))
+    # the rate at far-apart pairs: Theorem 1's count from the measured activation
+    # patterns (2^-L where they are independent), within three standard errors
+    if any("count" not in ff[k] for k in depths):
+        raise ValueError("the Result has no Theorem 1 count ('count'): rerun it")
     far = _far_lags(ff, r.config["points"])
-    within = [  # far-apart pairs: Theorem 1's 2^-L within three standard errors
-        abs(at[k][0][i] - 2.0 ** -int(k)) <= 3 * at[k][1][i]
-        for k in depths
-        for i in far
-    ]
-    first, last = depths[0], depths[-1]
+    count = np.asarray([ff[k]["count"] for k in depths])[:, far]
+    off = np.abs(c[:, far] - count) - 3 * se[:, far]
+    d, i = np.unravel_index(np.argmax(off), off.shape)
+    yes = {True: "yes", False: "no"}
     return (
-        f"lag 1: {at[first][0][0]:.3f} at L={first}, {at[last][0][0]:.3f} at L={last}; "
-        f"falls with depth at every lag: {'yes' if monotone else 'no'}; lags "
-        f"{', '.join(str(lags[i]) for i in far)} within 3 s.e. of 2^-L at {sum(within)} of "
-        f"{len(within)} (depth, lag)",
-        status([monotone, all(within)]),
+        f"lag 1: {c[0, 0]:.3f} at L={depths[0]}, {c[-1, 0]:.3f} ± {se[-1, 0]:.3f} at "
+        f"L={depths[-1]}; |correlation| falls with depth at every lag: {yes[falls]}, "
+        f"white noise at L={depths[-1]} (3 s.e.): {yes[white]}; lags "
+        f"{', '.join(str(lags[k]) for k in far)} within 3 s.e. of Theorem 1's count at "
+        f"{int(np.sum(off <= 0))} of {off.size} (depth, lag), farthest L={depths[d]}, "
+        f"lag {lags[far[i]]}: {c[d, far[i]]:.3f} ± {se[d, far[i]]:.3f} against "
+        f"{count[d, i]:.3f}",
+        status([falls and white, bool(np.all(off <= 0))]),
     )
 
 
@@ -522,8 +568,9 @@ def _resnets_keep_correlation(r: Result):
 CLAIMS = [
     Claim(
         "Shattered gradients",
-        "Feedforward gradients shatter: correlation falls with depth at every lag, "
-        "as 2^-L for far-apart inputs (Theorem 1)",
+        "Feedforward gradients shatter: correlation falls with depth at every lag to "
+        "white noise, for far-apart inputs as Theorem 1 counts it (2^-L for "
+        "independent activation patterns)",
         "2^-L for inputs with independent activation patterns",
         _theorem1,
     ),
