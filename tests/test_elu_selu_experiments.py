@@ -204,3 +204,24 @@ def test_selu_vs_bn_selects_on_validation_and_reads_test_at_the_best_epoch():
     assert s["diverged"] == [0, 0, 1]
     with pytest.raises(ValueError, match="6 histories for 2 rates x 2 seeds"):
         select(runs, [0.01, 0.1], 2)
+
+
+def test_selu_vs_bn_answer_puts_each_setting_in_one_clause_by_its_gap_and_spread():
+    from normlab.experiments.selu_vs_bn import answer
+
+    def row(setting, gap, within):
+        return {"setting": setting, "gap": gap, "within_noise": within}
+
+    rows = [
+        row("mnist/mlp-8", 1.5, False),
+        row("mnist/cnn-4", -2.0, False),
+        row("cifar10/mlp-8", -0.3, True),  # behind, but within the seeds' spread
+        row("cifar10/cnn-4", 0.8, False),
+    ]
+    assert answer(rows) == (
+        "SELU is ahead in mnist/mlp-8, cifar10/cnn-4; ReLU + BN is ahead in "
+        "mnist/cnn-4; the two are within their seeds' spread in cifar10/mlp-8"
+    )
+    assert answer(rows[1:2]) == "ReLU + BN is ahead in mnist/cnn-4"
+    with pytest.raises(ValueError, match="rows is empty"):
+        answer([])

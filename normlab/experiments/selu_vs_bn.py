@@ -331,6 +331,44 @@ def comparison(result) -> list[dict]:
     return out
 
 
+def answer(rows: list[dict]) -> str:
+    """The comparison in one clause per outcome: where SELU is ahead, where
+    ReLU + BN is, and where they are within the seeds' spread.
+
+    Example:
+        >>> answer([{"setting": "mnist/mlp-8", "gap": 1.2, "within_noise": False},
+        ...         {"setting": "cifar10/mlp-8", "gap": -0.1, "within_noise": True}])
+        "SELU is ahead in mnist/mlp-8; the two are within their seeds' spread in cifar10/mlp-8"
+    """
+    if not rows:
+        raise ValueError("rows is empty: no setting was compared")
+    groups = {
+        "SELU is ahead in": [c for c in rows if c["gap"] > 0 and not c["within_noise"]],
+        "ReLU + BN is ahead in": [
+            c for c in rows if c["gap"] < 0 and not c["within_noise"]
+        ],
+        "the two are within their seeds' spread in": [
+            c for c in rows if c["within_noise"]
+        ],
+    }
+    return "; ".join(
+        f"{head} {', '.join(c['setting'] for c in group)}"
+        for head, group in groups.items()
+        if group
+    )
+
+
+def architectures(rows: list[dict]) -> str:
+    """The architectures compared, in words (``"CNNs and MLPs"``).
+
+    Example:
+        >>> architectures([{"setting": "mnist/mlp-8"}, {"setting": "cifar10/cnn-4"}])
+        'CNNs and MLPs'
+    """
+    archs = sorted({c["setting"].split("/")[1].split("-")[0] for c in rows})
+    return " and ".join(a.upper() + "s" for a in archs)
+
+
 def _selu_matches_bn(r: Result):
     rows = comparison(r)
     text = "; ".join(
