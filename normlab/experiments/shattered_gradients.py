@@ -408,15 +408,19 @@ def correlation_vs_lag_and_depth(result):
     import matplotlib.pyplot as plt
 
     lagged = result.summary["lagged"]
+    cols = min(3, len(lagged))
+    rows = -(-len(lagged) // cols)
     fig, axes = plt.subplots(
-        1,
-        len(lagged),
-        figsize=(2.6 * len(lagged) + 0.6, 3.0),
+        rows,
+        cols,
+        figsize=(3.2 * cols + 0.4, 2.8 * rows),
         layout="constrained",
         sharey=True,
         squeeze=False,
     )
-    for ax, (name, by_depth) in zip(axes[0], lagged.items()):
+    for ax in axes.flat[len(lagged) :]:
+        ax.set_visible(False)
+    for ax, (name, by_depth) in zip(axes.flat, lagged.items()):
         depths = sorted(by_depth, key=int)
         d = np.asarray(depths, float)
         lags = by_depth[depths[0]]["lags"]
@@ -443,8 +447,9 @@ def correlation_vs_lag_and_depth(result):
             ax.plot(grid, theory(name, grid, beta), ls=":", color="k", label="theory")
         ax.axhline(0, color="gray", lw=0.5)
         ax.set(xscale="log", title=name, xlabel="depth L")
-    axes[0, 0].set_ylabel("gradient correlation")
-    axes[0, -1].legend(fontsize=7)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("gradient correlation")
+    axes.flat[len(lagged) - 1].legend(fontsize=7)
     fig.suptitle(
         "Gradient correlation at inputs lag x 4/256 apart (coloured dotted: "
         f"Theorem 1's count from the patterns): {result.label}",
