@@ -607,7 +607,7 @@ def coactivation(
 
 
 def pattern_correlation(
-    model: nnx.Module,
+    models: nnx.Module | Sequence[nnx.Module],
     x: jax.Array,
     lags: Sequence[int],
     *,
@@ -621,13 +621,15 @@ def pattern_correlation(
     and each one's second moment by :math:`2 a_l(i)`, where :math:`q_l` is the
     fraction of the layer's units active at both inputs and :math:`a_l` at one
     (the count of Balduzzi et al.'s Theorem 1, which treats later weights as
-    independent of the patterns). So the predicted correlation is
+    independent of the patterns). Pooled like :func:`lagged_correlation`, over
+    the pairs ``lag`` apart and over ``models`` (initializations):
 
-    .. math:: \rho(i, j) = \prod_l \frac{q_l(i, j)}{\sqrt{a_l(i)\, a_l(j)}},
+    .. math:: \hat\rho(\ell) = \frac{\sum_{k,i} \prod_l 2 q_l(i, i+\ell)}
+              {\sum_{k,i} \tfrac12 \bigl(\prod_l 2 a_l(i) + \prod_l 2 a_l(i+\ell)\bigr)}
 
-    averaged here over the pairs ``lag`` positions apart. With every unit
-    active half the time and independent patterns (:math:`q = 1/4`) it is
-    :math:`2^{-L}`; for inputs sharing their whole pattern it is 1.
+    With every unit active half the time and independent patterns
+    (:math:`a = 1/2`, :math:`q = 1/4`) it is :math:`2^{-L}`; for inputs that
+    share their whole pattern it is 1.
 
     Returns:
         An array over ``lags``.
@@ -643,13 +645,21 @@ def pattern_correlation(
     lags = [int(k) for k in lags]
     if not lags or not all(1 <= k < len(x) for k in lags):
         raise ValueError(f"lags={lags} must be non-empty, each in [1, {len(x) - 1}]")
-    log_rho = {k: 0.0 for k in lags}
-    for h in _features(model, x, features, batch_stats):
-        on = (h > 0).astype(np.float64)
-        active = on.mean(1)
-        for k in lags:
-            q = np.mean(on[:-k] * on[k:], 1)
-            norm = np.sqrt(active[:-k] * active[k:])
-            with np.errstate(divide="ignore"):  # log 0 = -inf: a pair sharing no unit
-                log_rho[k] = log_rho[k] + np.log(np.where(norm > 0, q / norm, 0.0))
-    return np.asarray([np.mean(np.exp(log_rho[k])) for k in lags])
+    models = [models] if isinstance(models, nnx.Module) else list(models)
+    if not models:
+        raise ValueError("models is empty: pass a model or a list of them")
+    cross, energy = np.zeros(len(lags)), np.zeros(len(lags))
+    for model in models:
+        shared = {k: 1.0 for k in lags}
+        alone = 1.0
+        for h in _features(model, x, features, batch_stats):
+            on = (h > 0).astype(np.float64)
+            alone = alone * 2 * on.mean(1)
+            for k in lags:
+                shared[k] = shared[k] * 2 * np.mean(on[:-k] * on[k:], 1)
+        for n, k in enumerate(lags):
+            cross[n] += shared[k].sum()
+            energy[n] += 0.5 * (alone[:-k] + alone[k:]).sum()
+    if not energy.all():
+        raise ValueError("no unit is active at any input: the gradients are zero")
+    return cross / energy

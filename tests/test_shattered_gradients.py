@@ -52,29 +52,33 @@ def _judge(index, lagged, points=256):
     return CLAIMS[index].judge(r)
 
 
-def test_theorem1_rule_needs_decay_to_white_noise_and_the_count_at_far_lags():
+def test_theorem1_rule_needs_decay_to_white_noise_and_the_count_at_every_lag():
     depths = (1, 2, 4, 8, 16)
     near = dict(zip(depths, (0.99, 0.9, 0.6, 0.2, 0.0)))
     exact = {d: (near[d], 2.0**-d, 2.0**-d) for d in depths}
-    count = {d: (1.0, 2.0**-d, 2.0**-d) for d in depths}
-    text, verdict = _judge(0, {"feedforward + BN": _lagged(exact, counts=count)})
-    assert verdict == "reproduced" and "at 10 of 10 (depth, lag)" in text
-    # far pairs decorrelated faster than the count (0 against 1/16 at L=4): partly
-    fast = {**exact, 4: (0.6, 0.0, 0.0)}
-    text, verdict = _judge(0, {"feedforward + BN": _lagged(fast, counts=count)})
+
+    def judge(values, counts=exact):
+        return _judge(0, {"feedforward + BN": _lagged(values, counts=counts)})
+
+    text, verdict = judge(exact)
+    assert verdict == "reproduced" and "at 15 of 15 (depth, lag)" in text
+    # decorrelated faster than the count (0 against 1/16 at L=4, lag 64): partly
+    fast = {**exact, 4: (0.6, 0.0, 0.0625)}
+    text, verdict = judge(fast)
     assert verdict == "partly" and "farthest L=4, lag 64: 0.000" in text
+    # neighbours are judged too: 0.3 against a count of 0.6 at L=4
+    text, verdict = judge({**exact, 4: (0.3, 0.0625, 0.0625)})
+    assert verdict == "partly" and "farthest L=4, lag 1: 0.300" in text
     # |correlation| that rises again at depth 8 beyond noise is not a decay
     rises = {**exact, 8: (0.7, 2.0**-8, 2.0**-8)}
-    text, verdict = _judge(0, {"feedforward + BN": _lagged(rises, counts=count)})
+    text, verdict = judge(rises, rises)
     assert verdict == "partly" and "every lag: no" in text
-    # a small negative correlation is as shattered as a small positive one
-    signs = {**exact, 16: (-0.01, -0.02, 0.01)}
-    assert _judge(0, {"feedforward + BN": _lagged(signs, counts=count)})[1] == (
-        "reproduced"
-    )
+    # -0.2 then 0.0: |c| falls though c rises, as shattering does around zero
+    signs = {**exact, 8: (-0.2, 0.0, 0.0), 16: (0.0, 0.0, 0.0)}
+    assert judge(signs, signs)[1] == "reproduced"
     # still correlated at the deepest depth: not white noise
     stuck = {**exact, 16: (0.15, 2.0**-16, 2.0**-16)}
-    text, verdict = _judge(0, {"feedforward + BN": _lagged(stuck, counts=count)})
+    text, verdict = judge(stuck, stuck)
     assert verdict == "partly" and "(3 s.e.): no" in text
     with pytest.raises(ValueError, match="count"):
         _judge(0, {"feedforward + BN": _lagged(exact)})
@@ -96,6 +100,32 @@ def test_pattern_count_of_a_one_layer_bn_net_is_the_share_of_same_side_pairs():
     )
     with pytest.raises(ValueError, match="lags"):
         D.pattern_correlation(mlp, x, [256])
+    with pytest.raises(ValueError, match="models is empty"):
+        D.pattern_correlation([], x, [1])
+
+
+def test_pattern_count_multiplies_every_layer_and_pools_like_the_measurement():
+    """Two points, two layers of four units, patterns set by hand:
+    layer 1 a = (1, 1/4), q = 1/4; layer 2 a = (3/4, 1/4), q = 1/4.
+    Covariance (2 q1)(2 q2) = 1/4 over energy ((2)(3/2) + (1/2)(1/2)) / 2 = 13/8."""
+    import jax.numpy as jnp
+    from flax import nnx
+
+    layer1 = np.array([[1, 1, 1, 1], [1, 0, 0, 0]], float)
+    layer2 = np.array([[1, 1, 1, 0], [1, 0, 0, 0]], float)
+    net = nnx.Linear(1, 1, rngs=nnx.Rngs(0))
+
+    def features(model, x):
+        return [jnp.asarray(layer1), jnp.asarray(layer2)]
+
+    x = jnp.zeros((2, 1))
+    rho = D.pattern_correlation(net, x, [1], features=features, batch_stats=False)
+    np.testing.assert_allclose(rho, [(1 / 4) / (13 / 8)])  # not 1/2 = prod q/sqrt(aa')
+    # pooled over models: sums of covariances over sums of energies
+    both = D.pattern_correlation(
+        [net, net], x, [1], features=features, batch_stats=False
+    )
+    np.testing.assert_allclose(both, rho)
 
 
 def test_resnet_rule_compares_every_lag_at_a_common_depth_within_noise():
