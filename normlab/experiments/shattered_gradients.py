@@ -2,14 +2,17 @@
 
 For rectifier networks of width 200 on a 1-D input (256 points in [-2, 2),
 batch norm over the points): the input gradient of feedforward nets,
-resnets, beta-scaled resnets and resnets without batch norm (Theorem 2,
-biases on the input's scale) at several depths; its autocorrelation; the
+resnets, beta-scaled resnets, resnets without batch norm (Theorem 2,
+biases on the input's scale) and, as a control, feedforward nets without
+batch norm (small biases) at several depths; its autocorrelation; the
 correlation between gradients at points ``lag`` apart, against lag and
 depth, averaged over many initializations (Theorems 1 and 2 predict
 :math:`2^{-L}` and :math:`(3/4)^L` for inputs with independent activation
-patterns, i.e. far-apart points, not neighbours); and how often units are
-active and co-active with and without batch norm. No training: the small
-profile differs only in the number of initializations and depths.
+patterns), beside Theorem 1's count from the measured patterns for the
+feedforward nets (:func:`normlab.diagnostics.pattern_correlation`, on the
+first ``pattern_inits`` initializations); and how often units are active and
+co-active with and without batch norm. No training: the small profile
+differs only in the number of initializations and depths.
 """
 
 from __future__ import annotations
@@ -146,9 +149,8 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
             "lagged": [],
         }
         for depth in depths:
-            c = diagnostics.gradient_correlation(
-                _factory(config, depth, beta, norm), init_keys, x
-            )
+            make = _factory(config, depth, beta, norm)
+            c = diagnostics.gradient_correlation(make, init_keys, x)
             g = c["gradients"][:, :, 0]
             fam["acf"].append(
                 diagnostics.autocorrelation(g, config["max_lag"], center=True)
@@ -161,7 +163,6 @@ def run(config: dict, *, seeds: list[int], progress: bool | None = None) -> Resu
                 for k, v in diagnostics.lagged_correlation(g, lags).items()
             }
             if beta is None:  # Theorem 1's count from the activation patterns
-                make = _factory(config, depth, beta, norm)
                 models = [make(k) for k in init_keys[: config["pattern_inits"]]]
                 count = diagnostics.pattern_correlation(models, x, lags)
                 lagged["count"] = count.tolist()
@@ -518,9 +519,8 @@ def _theorem1(r: Result):
         raise ValueError("the Result has no Theorem 1 count ('count'): rerun it")
     count = np.asarray([ff[k]["count"] for k in depths])
     off = np.abs(c - count) - 3 * se
-    informative = (
-        count > 3 * se
-    )  # cells where the count is not itself within noise of 0
+    # cells where the count is not itself within noise of 0
+    informative = count > 3 * se
     d, i = np.unravel_index(np.argmax(off), off.shape)
     yes = {True: "yes", False: "no"}
     return (
